@@ -1,0 +1,596 @@
+/* conv2d.c: 2-D convolution, NCHW, forward and backward.
+ *
+ * The sgemm path turns each block of PIXEL_BLOCK output pixels of one image
+ * and group into a column matrix (im2col): rows are (input channel, kh,
+ * kw), matching the weight's flattening, so the block's output is one
+ * GEMM, W_g (C_out/g x C_in/g*KH*KW) . cols.  The direct path loops over
+ * taps and adds whole rows, which GCC vectorises; it wins for depthwise and
+ * narrow layers, where the GEMM would be a thin matrix-vector product.
+ *
+ * Determinism: every task below is fixed by the shape alone and owns its
+ * outputs (an output block, an output channel, a block of input channels
+ * or of weight rows), summing in a fixed order; threads only change which
+ * task runs where.  So any pool gives the bits of no pool.  The price is
+ * that the weight-gradient tasks redo im2col once per CO_BLOCK of output
+ * channels instead of sharing it.
+ */
+#include "conv2d.h"
+
+#include <cblas.h>
+#include <string.h>
+
+#define PIXEL_BLOCK 256         /* output pixels per im2col block */
+#define CO_BLOCK 32             /* output channels per weight-grad task */
+#define CI_BLOCK 16             /* input channels per input-grad task */
+
+static int sgemm_min_dim = 8;
+
+void
+ae_conv2d_set_sgemm_min_dim (int dim)
+{
+  sgemm_min_dim = dim;
+}
+
+static inline int
+or_one (int v)
+{
+  return v ? v : 1;
+}
+
+static int
+out_size (int n_in, int pad, int dilation, int kernel, int stride)
+{
+  int span = dilation * (kernel - 1) + 1;
+
+  if (n_in + 2 * pad < span)
+    return 0;
+  return (n_in + 2 * pad - span) / stride + 1;
+}
+
+int
+ae_conv2d_h_out (const AeConv2dShape * s)
+{
+  return out_size (s->h_in, s->pad_h, or_one (s->dilation_h), s->kernel_h,
+      or_one (s->stride_h));
+}
+
+int
+ae_conv2d_w_out (const AeConv2dShape * s)
+{
+  return out_size (s->w_in, s->pad_w, or_one (s->dilation_w), s->kernel_w,
+      or_one (s->stride_w));
+}
+
+/* Everything derived from the shape, computed once per call. */
+typedef struct
+{
+  const AeConv2dShape *s;
+  int sh, sw, dh, dw, groups;
+  int h_out, w_out;
+  gsize hw_in, hw_out;
+  int cin_g, cout_g;
+  int kk;                       /* KH * KW */
+  int rows;                     /* cin_g * kk: GEMM depth, weight row length */
+  int p_block, n_pblocks;
+} Geom;
+
+static gboolean
+geom_init (Geom * g, const AeConv2dShape * s)
+{
+  g_return_val_if_fail (s->n >= 0 && s->c_in > 0 && s->c_out > 0, FALSE);
+  g_return_val_if_fail (s->kernel_h > 0 && s->kernel_w > 0, FALSE);
+  g_return_val_if_fail (s->pad_h >= 0 && s->pad_w >= 0, FALSE);
+  g->s = s;
+  g->sh = or_one (s->stride_h);
+  g->sw = or_one (s->stride_w);
+  g->dh = or_one (s->dilation_h);
+  g->dw = or_one (s->dilation_w);
+  g->groups = or_one (s->groups);
+  g_return_val_if_fail (s->c_in % g->groups == 0, FALSE);
+  g_return_val_if_fail (s->c_out % g->groups == 0, FALSE);
+  g->h_out = ae_conv2d_h_out (s);
+  g->w_out = ae_conv2d_w_out (s);
+  g->hw_in = (gsize) s->h_in * s->w_in;
+  g->hw_out = (gsize) g->h_out * g->w_out;
+  g->cin_g = s->c_in / g->groups;
+  g->cout_g = s->c_out / g->groups;
+  g->kk = s->kernel_h * s->kernel_w;
+  g->rows = g->cin_g * g->kk;
+  g->p_block = (int) MIN ((gsize) PIXEL_BLOCK, g->hw_out);
+  g->n_pblocks = g->p_block ? (int) ((g->hw_out + g->p_block - 1)
+      / g->p_block) : 0;
+  return TRUE;
+}
+
+static gboolean
+wants_sgemm (const Geom * g)
+{
+  return g->cout_g >= sgemm_min_dim && g->rows >= sgemm_min_dim;
+}
+
+/* Per-thread workspace, rounded to whole cache lines. */
+static gsize
+work_stride (const Geom * g)
+{
+  return ((gsize) g->rows * g->p_block + 15) & ~(gsize) 15;
+}
+
+gsize
+ae_conv2d_workspace_floats (const AeConv2dShape * s, int n_threads)
+{
+  Geom g;
+
+  if (!geom_init (&g, s) || !wants_sgemm (&g))
+    return 0;
+  return work_stride (&g) * MAX (n_threads, 1);
+}
+
+/* Outputs o in [0, n_out) whose input index o * stride + off lies in
+ * [0, n_in): the half-open range [*lo, *hi). */
+static inline void
+valid_range (int off, int stride, int n_in, int n_out, int *lo, int *hi)
+{
+  int l = 0, h;
+
+  if (off < 0)
+    l = (-off + stride - 1) / stride;
+  h = n_in - 1 - off < 0 ? 0 : (n_in - 1 - off) / stride + 1;
+  h = MIN (h, n_out);
+  *lo = MIN (l, h);
+  *hi = h;
+}
+
+/* cols (nc * KK, np) = patches of channels [c0, c0 + nc) of one image
+ *   x (C, H_in, W_in), for output pixels [p0, p0 + np); zero outside. */
+static void
+im2col (float *cols, const float *x, int c0, int nc, gsize p0, int np,
+    const Geom * g)
+{
+  const AeConv2dShape *s = g->s;
+  int c, kh, kw, j;
+
+  for (c = 0; c < nc; c++) {
+    const float *xc = x + (gsize) (c0 + c) * g->hw_in;
+    for (kh = 0; kh < s->kernel_h; kh++) {
+      for (kw = 0; kw < s->kernel_w; kw++) {
+        int oh = p0 / g->w_out, ow = p0 % g->w_out;
+        int off_h = kh * g->dh - s->pad_h, off_w = kw * g->dw - s->pad_w;
+
+        for (j = 0; j < np; j++) {
+          int ih = oh * g->sh + off_h, iw = ow * g->sw + off_w;
+
+          cols[j] = (ih >= 0 && ih < s->h_in && iw >= 0 && iw < s->w_in)
+              ? xc[(gsize) ih * s->w_in + iw] : 0.0f;
+          if (++ow == g->w_out) {
+            ow = 0;
+            oh++;
+          }
+        }
+        cols += np;
+      }
+    }
+  }
+}
+
+/* The adjoint of im2col: x (C, H_in, W_in) += scatter of cols (nc * KK,
+ * np), in row order, so the sum order is fixed. */
+static void
+col2im_add (float *x, const float *cols, int c0, int nc, gsize p0, int np,
+    const Geom * g)
+{
+  const AeConv2dShape *s = g->s;
+  int c, kh, kw, j;
+
+  for (c = 0; c < nc; c++) {
+    float *xc = x + (gsize) (c0 + c) * g->hw_in;
+    for (kh = 0; kh < s->kernel_h; kh++) {
+      for (kw = 0; kw < s->kernel_w; kw++) {
+        int oh = p0 / g->w_out, ow = p0 % g->w_out;
+        int off_h = kh * g->dh - s->pad_h, off_w = kw * g->dw - s->pad_w;
+
+        for (j = 0; j < np; j++) {
+          int ih = oh * g->sh + off_h, iw = ow * g->sw + off_w;
+
+          if (ih >= 0 && ih < s->h_in && iw >= 0 && iw < s->w_in)
+            xc[(gsize) ih * s->w_in + iw] += cols[j];
+          if (++ow == g->w_out) {
+            ow = 0;
+            oh++;
+          }
+        }
+        cols += np;
+      }
+    }
+  }
+}
+
+/* What a run of tasks needs; one struct for every kind of task. */
+typedef struct
+{
+  Geom g;
+  float *out;                   /* forward output, or din */
+  float *dweight;
+  const float *in;              /* forward input, or dout */
+  const float *x;               /* the forward input, for dweight */
+  const float *weight;
+  const float *bias;
+  gboolean add;
+  float *work;
+  gsize work_stride;
+} Job;
+
+/* Forward, sgemm: task = (image, group, pixel block). */
+static void
+forward_sgemm_task (int task, int thread, gpointer data)
+{
+  const Job *j = data;
+  const Geom *g = &j->g;
+  const AeConv2dShape *s = g->s;
+  int per_image = g->groups * g->n_pblocks;
+  int b = task / per_image;
+  int grp = (task % per_image) / g->n_pblocks;
+  int pb = task % g->n_pblocks;
+  gsize p0 = (gsize) pb * g->p_block;
+  int np = (int) MIN ((gsize) g->p_block, g->hw_out - p0);
+  float *cols = j->work + thread * j->work_stride;
+  float *y = j->out + ((gsize) b * s->c_out + (gsize) grp * g->cout_g)
+      * g->hw_out + p0;
+  int co, i;
+
+  im2col (cols, j->in + ((gsize) b * s->c_in + (gsize) grp * g->cin_g)
+      * g->hw_in, 0, g->cin_g, p0, np, g);
+  if (!j->add) {
+    for (co = 0; co < g->cout_g; co++) {
+      float v = j->bias ? j->bias[grp * g->cout_g + co] : 0.0f;
+      float *yr = y + (gsize) co * g->hw_out;
+      for (i = 0; i < np; i++)
+        yr[i] = v;
+    }
+  }
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans,
+      g->cout_g, np, g->rows, 1.0f,
+      j->weight + (gsize) grp * g->cout_g * g->rows, g->rows,
+      cols, np, 1.0f, y, g->hw_out);
+}
+
+/* Forward, direct: task = (image, output channel). */
+static void
+forward_direct_task (int task, int thread, gpointer data)
+{
+  const Job *j = data;
+  const Geom *g = &j->g;
+  const AeConv2dShape *s = g->s;
+  int b = task / s->c_out, co = task % s->c_out;
+  int grp = co / g->cout_g;
+  float *y = j->out + ((gsize) b * s->c_out + co) * g->hw_out;
+  int ci, kh, kw, oh, ow;
+  gsize i;
+
+  if (!j->add) {
+    float v = j->bias ? j->bias[co] : 0.0f;
+    for (i = 0; i < g->hw_out; i++)
+      y[i] = v;
+  }
+  for (ci = 0; ci < g->cin_g; ci++) {
+    const float *xc = j->in + ((gsize) b * s->c_in + (gsize) grp * g->cin_g
+        + ci) * g->hw_in;
+    const float *w = j->weight + ((gsize) co * g->cin_g + ci) * g->kk;
+    for (kh = 0; kh < s->kernel_h; kh++) {
+      int off_h = kh * g->dh - s->pad_h, oh_lo, oh_hi;
+
+      valid_range (off_h, g->sh, s->h_in, g->h_out, &oh_lo, &oh_hi);
+      for (kw = 0; kw < s->kernel_w; kw++) {
+        int off_w = kw * g->dw - s->pad_w, ow_lo, ow_hi;
+        const float wv = w[kh * s->kernel_w + kw];
+
+        valid_range (off_w, g->sw, s->w_in, g->w_out, &ow_lo, &ow_hi);
+        for (oh = oh_lo; oh < oh_hi; oh++) {
+          float *yr = y + (gsize) oh * g->w_out;
+          const float *xr = xc + (gsize) (oh * g->sh + off_h) * s->w_in;
+          for (ow = ow_lo; ow < ow_hi; ow++)
+            yr[ow] += wv * xr[ow * g->sw + off_w];
+        }
+      }
+    }
+  }
+}
+
+static void
+forward_impl (float *out, const float *in, const float *weight,
+    const float *bias, gboolean add, const AeConv2dShape * s,
+    AeThreadPool * pool, float *work)
+{
+  Job j = { 0 };
+
+  if (!geom_init (&j.g, s) || j.g.hw_out == 0 || s->n == 0)
+    return;
+  j.out = out;
+  j.in = in;
+  j.weight = weight;
+  j.bias = bias;
+  j.add = add;
+  if (work && wants_sgemm (&j.g)) {
+    j.work = work;
+    j.work_stride = work_stride (&j.g);
+    ae_threadpool_run (pool, s->n * j.g.groups * j.g.n_pblocks,
+        forward_sgemm_task, &j);
+  } else {
+    ae_threadpool_run (pool, s->n * s->c_out, forward_direct_task, &j);
+  }
+}
+
+void
+ae_conv2d_forward (float *out, const float *in, const float *weight,
+    const float *bias, const AeConv2dShape * s, AeThreadPool * pool,
+    float *work)
+{
+  forward_impl (out, in, weight, bias, FALSE, s, pool, work);
+}
+
+void
+ae_conv2d_forward_add (float *out, const float *in, const float *weight,
+    const AeConv2dShape * s, AeThreadPool * pool, float *work)
+{
+  forward_impl (out, in, weight, NULL, TRUE, s, pool, work);
+}
+
+void
+ae_conv2d_forward_naive (float *out, const float *in, const float *weight,
+    const float *bias, const AeConv2dShape * s)
+{
+  Geom g;
+  int b, co, oh, ow, ci, kh, kw;
+
+  if (!geom_init (&g, s))
+    return;
+  for (b = 0; b < s->n; b++)
+    for (co = 0; co < s->c_out; co++)
+      for (oh = 0; oh < g.h_out; oh++)
+        for (ow = 0; ow < g.w_out; ow++) {
+          int grp = co / g.cout_g;
+          float acc = bias ? bias[co] : 0.0f;
+
+          for (ci = 0; ci < g.cin_g; ci++)
+            for (kh = 0; kh < s->kernel_h; kh++)
+              for (kw = 0; kw < s->kernel_w; kw++) {
+                int ih = oh * g.sh + kh * g.dh - s->pad_h;
+                int iw = ow * g.sw + kw * g.dw - s->pad_w;
+
+                if (ih < 0 || ih >= s->h_in || iw < 0 || iw >= s->w_in)
+                  continue;
+                acc += in[(((gsize) b * s->c_in + grp * g.cin_g + ci)
+                        * s->h_in + ih) * s->w_in + iw]
+                    * weight[(((gsize) co * g.cin_g + ci) * s->kernel_h
+                        + kh) * s->kernel_w + kw];
+              }
+          out[(((gsize) b * s->c_out + co) * g.h_out + oh) * g.w_out + ow] =
+              acc;
+        }
+}
+
+/* Input gradient, sgemm: task = (image, group, block of CI_BLOCK input
+ * channels).  dcols = W_g[:, block]^T . dY_g, then scattered back. */
+static void
+din_sgemm_task (int task, int thread, gpointer data)
+{
+  const Job *j = data;
+  const Geom *g = &j->g;
+  const AeConv2dShape *s = g->s;
+  int n_cib = (g->cin_g + CI_BLOCK - 1) / CI_BLOCK;
+  int b = task / (g->groups * n_cib);
+  int grp = (task / n_cib) % g->groups;
+  int ci0 = (task % n_cib) * CI_BLOCK;
+  int ncb = MIN (CI_BLOCK, g->cin_g - ci0);
+  float *dcols = j->work + thread * j->work_stride;
+  const float *dy = j->in + ((gsize) b * s->c_out + (gsize) grp * g->cout_g)
+      * g->hw_out;
+  float *dx = j->out + ((gsize) b * s->c_in + (gsize) grp * g->cin_g)
+      * g->hw_in;
+  int pb;
+
+  for (pb = 0; pb < g->n_pblocks; pb++) {
+    gsize p0 = (gsize) pb * g->p_block;
+    int np = (int) MIN ((gsize) g->p_block, g->hw_out - p0);
+
+    cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans,
+        ncb * g->kk, np, g->cout_g, 1.0f,
+        j->weight + (gsize) grp * g->cout_g * g->rows + (gsize) ci0 * g->kk,
+        g->rows, dy + p0, g->hw_out, 0.0f, dcols, np);
+    col2im_add (dx, dcols, ci0, ncb, p0, np, g);
+  }
+}
+
+/* Weight gradient, sgemm: task = (group, block of CO_BLOCK output
+ * channels), summing over images and pixel blocks in order. */
+static void
+dweight_sgemm_task (int task, int thread, gpointer data)
+{
+  const Job *j = data;
+  const Geom *g = &j->g;
+  const AeConv2dShape *s = g->s;
+  int n_cob = (g->cout_g + CO_BLOCK - 1) / CO_BLOCK;
+  int grp = task / n_cob;
+  int co0 = (task % n_cob) * CO_BLOCK;
+  int ncb = MIN (CO_BLOCK, g->cout_g - co0);
+  float *cols = j->work + thread * j->work_stride;
+  float *dw = j->dweight + ((gsize) grp * g->cout_g + co0) * g->rows;
+  int b, pb;
+
+  for (b = 0; b < s->n; b++) {
+    const float *x = j->x + ((gsize) b * s->c_in + (gsize) grp * g->cin_g)
+        * g->hw_in;
+    const float *dy = j->in + ((gsize) b * s->c_out + (gsize) grp * g->cout_g
+        + co0) * g->hw_out;
+
+    for (pb = 0; pb < g->n_pblocks; pb++) {
+      gsize p0 = (gsize) pb * g->p_block;
+      int np = (int) MIN ((gsize) g->p_block, g->hw_out - p0);
+
+      im2col (cols, x, 0, g->cin_g, p0, np, g);
+      /* dW (ncb x rows) += dY (ncb x np) . cols^T (np x rows) */
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans,
+          ncb, g->rows, np, 1.0f, dy + p0, g->hw_out, cols, np,
+          1.0f, dw, g->rows);
+    }
+  }
+}
+
+/* Input gradient, direct: task = (image, input channel). */
+static void
+din_direct_task (int task, int thread, gpointer data)
+{
+  const Job *j = data;
+  const Geom *g = &j->g;
+  const AeConv2dShape *s = g->s;
+  int b = task / s->c_in, ci = task % s->c_in;
+  int grp = ci / g->cin_g, cig = ci % g->cin_g;
+  float *dx = j->out + ((gsize) b * s->c_in + ci) * g->hw_in;
+  int co, kh, kw, oh, ow;
+
+  for (co = grp * g->cout_g; co < (grp + 1) * g->cout_g; co++) {
+    const float *dy = j->in + ((gsize) b * s->c_out + co) * g->hw_out;
+    const float *w = j->weight + ((gsize) co * g->cin_g + cig) * g->kk;
+    for (kh = 0; kh < s->kernel_h; kh++) {
+      int off_h = kh * g->dh - s->pad_h, oh_lo, oh_hi;
+
+      valid_range (off_h, g->sh, s->h_in, g->h_out, &oh_lo, &oh_hi);
+      for (kw = 0; kw < s->kernel_w; kw++) {
+        int off_w = kw * g->dw - s->pad_w, ow_lo, ow_hi;
+        const float wv = w[kh * s->kernel_w + kw];
+
+        valid_range (off_w, g->sw, s->w_in, g->w_out, &ow_lo, &ow_hi);
+        for (oh = oh_lo; oh < oh_hi; oh++) {
+          const float *dyr = dy + (gsize) oh * g->w_out;
+          float *dxr = dx + (gsize) (oh * g->sh + off_h) * s->w_in;
+          for (ow = ow_lo; ow < ow_hi; ow++)
+            dxr[ow * g->sw + off_w] += wv * dyr[ow];
+        }
+      }
+    }
+  }
+}
+
+/* Weight gradient, direct: task = output channel. */
+static void
+dweight_direct_task (int task, int thread, gpointer data)
+{
+  const Job *j = data;
+  const Geom *g = &j->g;
+  const AeConv2dShape *s = g->s;
+  int co = task, grp = co / g->cout_g;
+  int ci, kh, kw, b, oh, ow;
+
+  for (ci = 0; ci < g->cin_g; ci++) {
+    for (kh = 0; kh < s->kernel_h; kh++) {
+      int off_h = kh * g->dh - s->pad_h, oh_lo, oh_hi;
+
+      valid_range (off_h, g->sh, s->h_in, g->h_out, &oh_lo, &oh_hi);
+      for (kw = 0; kw < s->kernel_w; kw++) {
+        int off_w = kw * g->dw - s->pad_w, ow_lo, ow_hi;
+        float acc = 0.0f;
+
+        valid_range (off_w, g->sw, s->w_in, g->w_out, &ow_lo, &ow_hi);
+        for (b = 0; b < s->n; b++) {
+          const float *dy = j->in + ((gsize) b * s->c_out + co) * g->hw_out;
+          const float *xc = j->x + ((gsize) b * s->c_in
+              + (gsize) grp * g->cin_g + ci) * g->hw_in;
+          for (oh = oh_lo; oh < oh_hi; oh++) {
+            const float *dyr = dy + (gsize) oh * g->w_out;
+            const float *xr = xc + (gsize) (oh * g->sh + off_h) * s->w_in;
+            for (ow = ow_lo; ow < ow_hi; ow++)
+              acc += dyr[ow] * xr[ow * g->sw + off_w];
+          }
+        }
+        j->dweight[((gsize) co * g->cin_g + ci) * g->kk
+            + kh * s->kernel_w + kw] += acc;
+      }
+    }
+  }
+}
+
+void
+ae_conv2d_backward (float *din, float *dweight, float *dbias,
+    const float *dout, const float *in, const float *weight,
+    const AeConv2dShape * s, AeThreadPool * pool, float *work)
+{
+  Job j = { 0 };
+  gboolean sgemm;
+  int b, co;
+  gsize p;
+
+  if (!geom_init (&j.g, s) || j.g.hw_out == 0 || s->n == 0)
+    return;
+  g_return_if_fail (dweight == NULL || in != NULL);
+  j.out = din;
+  j.dweight = dweight;
+  j.in = dout;
+  j.x = in;
+  j.weight = weight;
+  sgemm = work && wants_sgemm (&j.g);
+  if (sgemm) {
+    j.work = work;
+    j.work_stride = work_stride (&j.g);
+  }
+
+  /* Cheap next to the rest, so one thread, in a fixed order. */
+  if (dbias)
+    for (co = 0; co < s->c_out; co++)
+      for (b = 0; b < s->n; b++) {
+        const float *dy = dout + ((gsize) b * s->c_out + co) * j.g.hw_out;
+        for (p = 0; p < j.g.hw_out; p++)
+          dbias[co] += dy[p];
+      }
+
+  if (din && sgemm)
+    ae_threadpool_run (pool, s->n * j.g.groups
+        * ((j.g.cin_g + CI_BLOCK - 1) / CI_BLOCK), din_sgemm_task, &j);
+  else if (din)
+    ae_threadpool_run (pool, s->n * s->c_in, din_direct_task, &j);
+
+  if (dweight && sgemm)
+    ae_threadpool_run (pool, j.g.groups
+        * ((j.g.cout_g + CO_BLOCK - 1) / CO_BLOCK), dweight_sgemm_task, &j);
+  else if (dweight)
+    ae_threadpool_run (pool, s->c_out, dweight_direct_task, &j);
+}
+
+void
+ae_conv2d_backward_naive (float *din, float *dweight, float *dbias,
+    const float *dout, const float *in, const float *weight,
+    const AeConv2dShape * s)
+{
+  Geom g;
+  int b, co, oh, ow, ci, kh, kw;
+
+  if (!geom_init (&g, s))
+    return;
+  for (b = 0; b < s->n; b++)
+    for (co = 0; co < s->c_out; co++)
+      for (oh = 0; oh < g.h_out; oh++)
+        for (ow = 0; ow < g.w_out; ow++) {
+          int grp = co / g.cout_g;
+          float dy = dout[(((gsize) b * s->c_out + co) * g.h_out + oh)
+              * g.w_out + ow];
+
+          if (dbias)
+            dbias[co] += dy;
+          for (ci = 0; ci < g.cin_g; ci++)
+            for (kh = 0; kh < s->kernel_h; kh++)
+              for (kw = 0; kw < s->kernel_w; kw++) {
+                int ih = oh * g.sh + kh * g.dh - s->pad_h;
+                int iw = ow * g.sw + kw * g.dw - s->pad_w;
+                gsize xi, wi;
+
+                if (ih < 0 || ih >= s->h_in || iw < 0 || iw >= s->w_in)
+                  continue;
+                xi = (((gsize) b * s->c_in + grp * g.cin_g + ci) * s->h_in
+                    + ih) * s->w_in + iw;
+                wi = (((gsize) co * g.cin_g + ci) * s->kernel_h + kh)
+                    * s->kernel_w + kw;
+                if (dweight)
+                  dweight[wi] += dy * in[xi];
+                if (din)
+                  din[xi] += dy * weight[wi];
+              }
+        }
+}

@@ -1,0 +1,186 @@
+/* spectrum.c: STFT framing, ERB bands, features and gain interpolation. */
+#include "spectrum.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "ae.h"
+#include "tensor.h"
+
+/* ERB-rate scale: number of ERBs below f (Glasberg and Moore 1990). */
+static double
+erb_rate (double hz)
+{
+  return 21.4 * log10 (1.0 + 0.00437 * hz);
+}
+
+static double
+erb_rate_to_hz (double erb)
+{
+  return (pow (10.0, erb / 21.4) - 1.0) / 0.00437;
+}
+
+/* Writes band centre bins into @centres (may be NULL) and returns how many.
+ * Centres rise strictly; the first is bin 0 and the last the Nyquist bin. */
+static int
+band_centres (int rate, int window, float bands_per_erb, int *centres)
+{
+  int n_bins = window / 2 + 1;
+  double bin_hz = (double) rate / window;
+  double top = erb_rate (rate / 2.0);
+  int n = 0, last = -1;
+  double e;
+
+  for (e = 0.0; e < top; e += 1.0 / bands_per_erb) {
+    int bin = (int) lround (erb_rate_to_hz (e) / bin_hz);
+    if (bin <= last)
+      bin = last + 1;
+    if (bin >= n_bins - 1)
+      break;
+    if (centres)
+      centres[n] = bin;
+    n++;
+    last = bin;
+  }
+  if (centres)
+    centres[n] = n_bins - 1;
+  return n + 1;
+}
+
+int
+ae_spectrum_count_bands (int rate, int window, float bands_per_erb)
+{
+  if (rate <= 0 || window < 8 || bands_per_erb <= 0.0f)
+    return 0;
+  return band_centres (rate, window, bands_per_erb, NULL);
+}
+
+gboolean
+ae_spectrum_init (AeSpectrum * sp, int rate, int hop, float bands_per_erb,
+    GError ** error)
+{
+  int *centres;
+  int b, k;
+
+  memset (sp, 0, sizeof (*sp));
+  sp->rate = rate;
+  sp->hop = hop;
+  sp->window = 2 * hop;
+  sp->n_bins = sp->window / 2 + 1;
+  sp->n_bands = ae_spectrum_count_bands (rate, sp->window, bands_per_erb);
+  if (sp->n_bands < 2) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARCH,
+        "no band layout for rate %d Hz, hop %d, %g bands per ERB",
+        rate, hop, bands_per_erb);
+    return FALSE;
+  }
+  sp->fft = ae_fft_new (sp->window);
+  if (!sp->fft) {
+    g_set_error (error, AE_ERROR, AE_ERROR_UNSUPPORTED,
+        "window of %d samples: FFT sizes must be products of 2, 3 and 5",
+        sp->window);
+    return FALSE;
+  }
+
+  sp->window_fn = ae_alloc_floats (sp->window);
+  sp->scratch = ae_alloc_floats (sp->window);
+  for (k = 0; k < sp->window; k++)
+    sp->window_fn[k] = (float) sqrt (0.5 - 0.5 * cos (2.0 * G_PI * k /
+            sp->window));
+
+  centres = g_new (int, sp->n_bands);
+  band_centres (rate, sp->window, bands_per_erb, centres);
+  sp->bin_band = g_new (int, sp->n_bins);
+  sp->bin_frac = ae_alloc_floats (sp->n_bins);
+  for (b = 0; b + 1 < sp->n_bands; b++)
+    for (k = centres[b]; k < centres[b + 1]; k++) {
+      sp->bin_band[k] = b;
+      sp->bin_frac[k] = (float) (k - centres[b]) /
+          (centres[b + 1] - centres[b]);
+    }
+  /* The Nyquist bin is the last band's centre: all of it goes to that
+   * band, which bin_band = n_bands - 2 with frac 1 expresses without a
+   * band n_bands. */
+  sp->bin_band[sp->n_bins - 1] = sp->n_bands - 2;
+  sp->bin_frac[sp->n_bins - 1] = 1.0f;
+  g_free (centres);
+  return TRUE;
+}
+
+void
+ae_spectrum_clear (AeSpectrum * sp)
+{
+  if (sp->fft)
+    ae_fft_free (sp->fft);
+  g_free (sp->bin_band);
+  ae_free (sp->bin_frac);
+  ae_free (sp->window_fn);
+  ae_free (sp->scratch);
+  memset (sp, 0, sizeof (*sp));
+}
+
+void
+ae_spectrum_analyze (AeSpectrum * sp, float *spec, const float *frame)
+{
+  int k;
+
+  for (k = 0; k < sp->window; k++)
+    sp->scratch[k] = frame[k] * sp->window_fn[k];
+  ae_fft_forward_real (sp->fft, spec, sp->scratch);
+}
+
+void
+ae_spectrum_synthesize (AeSpectrum * sp, float *ola, const float *spec)
+{
+  int k;
+
+  ae_fft_inverse_real (sp->fft, sp->scratch, spec);
+  for (k = 0; k < sp->window; k++)
+    ola[k] += sp->scratch[k] * sp->window_fn[k];
+}
+
+void
+ae_spectrum_band_energy (const AeSpectrum * sp, float *energy,
+    const float *spec)
+{
+  float scale = 1.0f / sp->window;
+  int k;
+
+  memset (energy, 0, sizeof (float) * sp->n_bands);
+  for (k = 0; k < sp->n_bins; k++) {
+    float re = spec[2 * k], im = spec[2 * k + 1];
+    float p = (re * re + im * im) * scale;
+    int b = sp->bin_band[k];
+    float f = sp->bin_frac[k];
+    energy[b] += (1.0f - f) * p;
+    energy[b + 1] += f * p;
+  }
+}
+
+void
+ae_spectrum_features (const AeSpectrum * sp, float *features,
+    const float *energy)
+{
+  int b;
+
+  /* log10 energy spans about -12 (silence floor) to +1 (full scale);
+   * centre and scale it to roughly [-1.5, 1.5] so the first layer starts
+   * in a sane range whatever the input level. */
+  for (b = 0; b < sp->n_bands; b++)
+    features[b] = (log10f (energy[b] + 1e-12f) + 5.0f) * 0.25f;
+}
+
+void
+ae_spectrum_apply_gains (const AeSpectrum * sp, float *spec,
+    const float *band_gain)
+{
+  int k;
+
+  for (k = 0; k < sp->n_bins; k++) {
+    int b = sp->bin_band[k];
+    float f = sp->bin_frac[k];
+    float g = (1.0f - f) * band_gain[b] + f * band_gain[b + 1];
+    spec[2 * k] *= g;
+    spec[2 * k + 1] *= g;
+  }
+}

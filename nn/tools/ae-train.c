@@ -1,0 +1,448 @@
+/* ae-train.c: the offline trainer's command line.
+ *
+ *   ae-train fit   --task audio-denoise --clean DIR --noise DIR -o MODEL
+ *   ae-train eval  --model MODEL --input NOISY.wav [--reference CLEAN.wav]
+ *                  [--output OUT.wav]
+ *   ae-train info  MODEL
+ *
+ * Only main() turns a GError into a message and an exit status; everything
+ * below it returns errors (STYLE.md section 6).
+ */
+#include <gst/gst.h>
+#include <math.h>
+#include <signal.h>
+#include <sndfile.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "metrics.h"
+#include "model.h"
+#include "safetensors.h"
+#include "tensor.h"
+#include "train-speech.h"
+
+static void
+on_sigint (int sig)
+{
+  (void) sig;
+  g_atomic_int_set (&ae_train_interrupted, 1);
+}
+
+static gboolean
+parse_with (GOptionContext * ctx, int *argc, char ***argv, GError ** error)
+{
+  gboolean ok = g_option_context_parse (ctx, argc, argv, error);
+
+  if (ok && *argc > 1) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
+        "unexpected argument \"%s\"", (*argv)[1]);
+    ok = FALSE;
+  }
+  return ok;
+}
+
+static int
+cmd_fit (int argc, char **argv, GError ** error)
+{
+  AeSpeechTrainOptions o;
+  char *task = NULL, *clean = NULL, *noise = NULL, *heldout = NULL,
+      *output = NULL, *log = NULL, *checkpoint = NULL, *resume = NULL,
+      *optimizer = NULL, *schedule = NULL, *arch = NULL, *kind = NULL,
+      *loss = NULL;
+  int rate = 48000, width, code, blocks, kernel, steps, val_every, warmup;
+  double lr, clip, wd, momentum, bands_per_erb, snr_min, snr_max;
+  gint64 seed;
+  gboolean no_augment = FALSE, ok = FALSE;
+  GOptionContext *ctx;
+  char *cmdline = g_strjoinv (" ", argv);
+
+  ae_speech_train_options_init (&o);
+  width = o.config.arch.width;
+  code = o.config.arch.code;
+  blocks = o.config.arch.n_blocks;
+  kernel = o.config.arch.kernel;
+  steps = (int) o.steps;
+  val_every = (int) o.val_every;
+  warmup = (int) o.warmup;
+  lr = o.lr;
+  clip = o.clip;
+  wd = 0.0;
+  momentum = 0.9;
+  bands_per_erb = o.config.bands_per_erb;
+  snr_min = o.snr_min_db;
+  snr_max = o.snr_max_db;
+  seed = (gint64) o.seed;
+  {
+    GOptionEntry entries[] = {
+      {"task", 0, 0, G_OPTION_ARG_STRING, &task,
+          "audio-denoise (this build's one task)", "TASK"},
+      {"kind", 0, 0, G_OPTION_ARG_STRING, &kind,
+          "autoencoder kind: audio-denoise trains a denoising autoencoder",
+          "denoising"},
+      {"loss", 0, 0, G_OPTION_ARG_STRING, &loss,
+            "audio-denoise: 'gain' (sqrt + linear band-gain error, plus "
+            "speech BCE)", "gain"},
+      {"clean", 0, 0, G_OPTION_ARG_FILENAME, &clean,
+          "folder of clean speech (wav, flac, ogg; searched recursively)",
+          "DIR"},
+      {"noise", 0, 0, G_OPTION_ARG_FILENAME, &noise,
+          "folder of noise recordings", "DIR"},
+      {"holdout", 0, 0, G_OPTION_ARG_FILENAME, &heldout,
+            "file of path fragments held out for validation (default: a "
+            "seeded 10% of folders)", "FILE"},
+      {"output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
+          "weight file to write (best validation loss so far)", "MODEL"},
+      {"rate", 0, 0, G_OPTION_ARG_INT, &rate, "model rate, Hz (16000, 48000)",
+          "HZ"},
+      {"arch", 0, 0, G_OPTION_ARG_STRING, &arch, "architecture preset: speech",
+          "NAME"},
+      {"width", 0, 0, G_OPTION_ARG_INT, &width, "encoder/decoder channels",
+          "N"},
+      {"code", 0, 0, G_OPTION_ARG_INT, &code, "bottleneck channels", "N"},
+      {"blocks", 0, 0, G_OPTION_ARG_INT, &blocks,
+          "dilated residual blocks in the bottleneck", "N"},
+      {"kernel", 0, 0, G_OPTION_ARG_INT, &kernel, "time-convolution taps", "N"},
+      {"bands-per-erb", 0, 0, G_OPTION_ARG_DOUBLE, &bands_per_erb,
+          "band density", "X"},
+      {"batch", 0, 0, G_OPTION_ARG_INT, &o.batch, "sequences per step", "N"},
+      {"seq-frames", 0, 0, G_OPTION_ARG_INT, &o.seq_frames,
+          "10 ms frames per sequence", "N"},
+      {"steps", 0, 0, G_OPTION_ARG_INT, &steps, "optimiser steps", "N"},
+      {"optimizer", 0, 0, G_OPTION_ARG_STRING, &optimizer,
+          "adam, adamw or sgd", "NAME"},
+      {"lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "base learning rate", "X"},
+      {"schedule", 0, 0, G_OPTION_ARG_STRING, &schedule,
+          "constant, step or cosine", "NAME"},
+      {"warmup", 0, 0, G_OPTION_ARG_INT, &warmup, "warm-up steps", "N"},
+      {"clip", 0, 0, G_OPTION_ARG_DOUBLE, &clip,
+          "gradient norm limit (0: none)", "X"},
+      {"weight-decay", 0, 0, G_OPTION_ARG_DOUBLE, &wd, "weight decay", "X"},
+      {"momentum", 0, 0, G_OPTION_ARG_DOUBLE, &momentum, "SGD momentum",
+          "X"},
+      {"snr-min", 0, 0, G_OPTION_ARG_DOUBLE, &snr_min, "lowest SNR, dB", "DB"},
+      {"snr-max", 0, 0, G_OPTION_ARG_DOUBLE, &snr_max, "highest SNR, dB",
+          "DB"},
+      {"no-augment", 0, 0, G_OPTION_ARG_NONE, &no_augment,
+          "mix without speed, EQ, reverberation and band limits", NULL},
+      {"seed", 0, 0, G_OPTION_ARG_INT64, &seed, "random seed", "N"},
+      {"threads", 0, 0, G_OPTION_ARG_INT, &o.threads, "BLAS threads", "N"},
+      {"val-every", 0, 0, G_OPTION_ARG_INT, &val_every,
+          "steps between validations", "N"},
+      {"val-examples", 0, 0, G_OPTION_ARG_INT, &o.val_examples,
+          "held-out mixtures", "N"},
+      {"patience", 0, 0, G_OPTION_ARG_INT, &o.patience,
+          "stop after N validations without improvement (0: never)", "N"},
+      {"log", 0, 0, G_OPTION_ARG_FILENAME, &log, "CSV of the curves", "FILE"},
+      {"checkpoint", 0, 0, G_OPTION_ARG_FILENAME, &checkpoint,
+          "checkpoint written at each validation and on Ctrl-C", "FILE"},
+      {"resume", 0, 0, G_OPTION_ARG_FILENAME, &resume,
+          "continue from a checkpoint", "FILE"},
+      {NULL}
+    };
+    ctx = g_option_context_new ("- train a model");
+    g_option_context_add_main_entries (ctx, entries, NULL);
+    if (!parse_with (ctx, &argc, &argv, error))
+      goto out;
+  }
+
+  if (g_strcmp0 (task, "audio-denoise") != 0) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
+        task ? "--task %s is not available in this build (audio-denoise is)"
+        : "--task is required (audio-denoise)%s", task ? task : "");
+    goto out;
+  }
+  if (kind && g_strcmp0 (kind, "denoising") != 0) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
+        "--task audio-denoise trains a denoising autoencoder; --kind %s "
+        "contradicts it", kind);
+    goto out;
+  }
+  if (loss && g_strcmp0 (loss, "gain") != 0) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
+        "--loss %s: audio-denoise trains with the band-gain loss ('gain')",
+        loss);
+    goto out;
+  }
+  if (arch && g_strcmp0 (arch, "speech") != 0) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
+        "--arch %s is unknown (speech)", arch);
+    goto out;
+  }
+  if (!clean || !noise || !output) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
+        "audio-denoise needs --clean DIR, --noise DIR and -o MODEL");
+    goto out;
+  }
+  if (rate != 16000 && rate != 48000) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
+        "--rate %d: speech models run at 16000 or 48000 Hz", rate);
+    goto out;
+  }
+  if (snr_min > snr_max) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
+        "--snr-min %g is above --snr-max %g", snr_min, snr_max);
+    goto out;
+  }
+  if (o.batch < 1 || o.seq_frames < 1 || steps < 1 || val_every < 1
+      || o.val_examples < 1 || lr <= 0.0 || o.threads < 1) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
+        "--batch, --seq-frames, --steps, --val-every, --val-examples, "
+        "--threads and --lr must be positive");
+    goto out;
+  }
+  if (resume && !checkpoint) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
+        "--resume needs --checkpoint (where to keep saving)");
+    goto out;
+  }
+  if (optimizer && !ae_optim_kind_from_string (optimizer, &o.optim.kind)) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
+        "--optimizer %s is unknown (adam, adamw, sgd)", optimizer);
+    goto out;
+  }
+  if (schedule && !ae_schedule_from_string (schedule, &o.schedule)) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
+        "--schedule %s is unknown (constant, step, cosine)", schedule);
+    goto out;
+  }
+  if (o.optim.kind == AE_OPTIM_SGD)
+    o.optim.beta1 = (float) momentum;
+
+  o.clean_dir = clean;
+  o.noise_dir = noise;
+  o.heldout_file = heldout;
+  o.output = output;
+  o.log_path = log;
+  o.checkpoint = checkpoint;
+  o.resume = resume;
+  o.command_line = cmdline;
+  o.config.sample_rate = rate;
+  o.config.hop = rate / 100;
+  o.config.bands_per_erb = (float) bands_per_erb;
+  o.config.arch.width = width;
+  o.config.arch.code = code;
+  o.config.arch.n_blocks = blocks;
+  o.config.arch.kernel = kernel;
+  o.steps = steps;
+  o.val_every = val_every;
+  o.warmup = warmup;
+  o.lr = (float) lr;
+  o.clip = (float) clip;
+  o.optim.weight_decay = (float) wd;
+  o.snr_min_db = (float) snr_min;
+  o.snr_max_db = (float) snr_max;
+  o.augment = !no_augment;
+  o.seed = (guint64) seed;
+
+  signal (SIGINT, on_sigint);
+  ok = ae_train_speech (&o, error);
+
+out:
+  g_option_context_free (ctx);
+  g_free (task);
+  g_free (kind);
+  g_free (loss);
+  g_free (clean);
+  g_free (noise);
+  g_free (heldout);
+  g_free (output);
+  g_free (log);
+  g_free (checkpoint);
+  g_free (resume);
+  g_free (optimizer);
+  g_free (schedule);
+  g_free (arch);
+  g_free (cmdline);
+  return ok ? 0 : 1;
+}
+
+/* Reads a mono file at @rate; refuses anything else, naming the file. */
+static float *
+read_mono (const char *path, guint rate, gsize * n, GError ** error)
+{
+  SF_INFO info = { 0 };
+  SNDFILE *f = sf_open (path, SFM_READ, &info);
+  float *x;
+
+  if (!f) {
+    g_set_error (error, AE_ERROR, AE_ERROR_IO, "%s: %s", path,
+        sf_strerror (NULL));
+    return NULL;
+  }
+  if (info.channels != 1 || (guint) info.samplerate != rate) {
+    g_set_error (error, AE_ERROR, AE_ERROR_DATA,
+        "%s: %d channels at %d Hz; the model wants mono at %u Hz", path,
+        info.channels, info.samplerate, rate);
+    sf_close (f);
+    return NULL;
+  }
+  x = ae_alloc_floats (info.frames);
+  *n = sf_readf_float (f, x, info.frames);
+  sf_close (f);
+  return x;
+}
+
+static int
+cmd_eval (int argc, char **argv, GError ** error)
+{
+  char *model_path = NULL, *input = NULL, *reference = NULL, *output = NULL;
+  AeModel *model = NULL;
+  AeStream *stream = NULL;
+  float *x = NULL, *y = NULL, *ref = NULL, *zeros = NULL;
+  gsize n = 0, n_ref = 0;
+  guint latency;
+  int ret = 1;
+  GOptionEntry entries[] = {
+    {"model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, "weight file",
+        "MODEL"},
+    {"input", 'i', 0, G_OPTION_ARG_FILENAME, &input, "noisy mono file",
+        "FILE"},
+    {"reference", 'r', 0, G_OPTION_ARG_FILENAME, &reference,
+        "clean reference, for SI-SDR and STOI", "FILE"},
+    {"output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
+        "write the denoised signal (32-bit float WAV)", "FILE"},
+    {NULL}
+  };
+  GOptionContext *ctx = g_option_context_new ("- denoise a file and score it");
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!parse_with (ctx, &argc, &argv, error))
+    goto out;
+  if (!model_path || !input) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
+        "eval needs --model MODEL and --input FILE");
+    goto out;
+  }
+  if (!(model = ae_model_new_from_file (model_path, error))
+      || !(stream = ae_stream_new (model, error))
+      || !(x = read_mono (input, ae_model_get_sample_rate (model), &n,
+              error)))
+    goto out;
+  latency = ae_model_get_latency_samples (model);
+  y = ae_alloc_floats (n + latency);
+  zeros = ae_alloc_floats (latency);
+  /* The element's file mode: run the tail through, drop the latency. */
+  ae_stream_process (stream, y, x, n);
+  ae_stream_process (stream, y + n, zeros, latency);
+  if (output) {
+    SF_INFO info = { 0 };
+    SNDFILE *f;
+    info.samplerate = ae_model_get_sample_rate (model);
+    info.channels = 1;
+    info.format = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
+    f = sf_open (output, SFM_WRITE, &info);
+    if (!f) {
+      g_set_error (error, AE_ERROR, AE_ERROR_IO, "%s: %s", output,
+          sf_strerror (NULL));
+      goto out;
+    }
+    sf_writef_float (f, y + latency, n);
+    sf_close (f);
+  }
+  if (reference) {
+    if (!(ref = read_mono (reference, ae_model_get_sample_rate (model),
+                &n_ref, error)))
+      goto out;
+    n_ref = MIN (n_ref, n);
+    printf ("SI-SDR in %.2f dB, out %.2f dB, improvement %.2f dB\n",
+        ae_si_sdr (x, ref, n_ref), ae_si_sdr (y + latency, ref, n_ref),
+        ae_si_sdr (y + latency, ref, n_ref) - ae_si_sdr (x, ref, n_ref));
+    printf ("STOI in %.3f, out %.3f\n",
+        ae_stoi (ref, x, n_ref, ae_model_get_sample_rate (model)),
+        ae_stoi (ref, y + latency, n_ref, ae_model_get_sample_rate (model)));
+  }
+  ret = 0;
+
+out:
+  g_option_context_free (ctx);
+  ae_stream_free (stream);
+  if (model)
+    ae_model_unref (model);
+  ae_free (x);
+  ae_free (y);
+  ae_free (ref);
+  ae_free (zeros);
+  g_free (model_path);
+  g_free (input);
+  g_free (reference);
+  g_free (output);
+  return ret;
+}
+
+static int
+cmd_info (int argc, char **argv, GError ** error)
+{
+  AeSafetensors *st;
+  AeModel *model;
+  guint i;
+
+  if (argc != 2) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
+        "usage: ae-train info MODEL");
+    return 1;
+  }
+  if (!(st = ae_safetensors_new_from_file (argv[1], error)))
+    return 1;
+  for (i = 0; i < ae_safetensors_get_n_metadata (st); i++) {
+    const char *key = ae_safetensors_get_metadata_key (st, i);
+    printf ("%-28s %s\n", key, ae_safetensors_get_metadata (st, key));
+  }
+  ae_safetensors_free (st);
+  if (!(model = ae_model_new_from_file (argv[1], error)))
+    return 1;
+  {
+    const AeSpeechNet *net = ae_model_get_speechnet (model);
+    double frames_per_s = (double) ae_model_get_sample_rate (model) /
+        ae_model_get_hop_samples (model);
+    printf ("%-28s %" G_GSIZE_FORMAT "\n", "parameters",
+        ae_model_get_n_params (model));
+    printf ("%-28s %.1f MFLOP per second of audio (network only)\n",
+        "compute", 2.0 * ae_speechnet_macs_per_frame (net) * frames_per_s /
+        1e6);
+    printf ("%-28s %u samples (%.1f ms)\n", "latency",
+        ae_model_get_latency_samples (model),
+        1000.0 * ae_model_get_latency_samples (model) /
+        ae_model_get_sample_rate (model));
+  }
+  ae_model_unref (model);
+  return 0;
+}
+
+static void
+usage (void)
+{
+  g_printerr ("usage: ae-train COMMAND [OPTIONS]\n\n"
+      "  fit    train a model (ae-train fit --help)\n"
+      "  eval   denoise a file with a model and score it\n"
+      "  info   print a weight file's metadata, size and cost\n");
+}
+
+int
+main (int argc, char **argv)
+{
+  GError *error = NULL;
+  const char *cmd = argc > 1 ? argv[1] : NULL;
+  int ret;
+
+  gst_init (NULL, NULL);
+  if (!cmd || !strcmp (cmd, "--help") || !strcmp (cmd, "-h")) {
+    usage ();
+    return cmd ? 0 : 2;
+  }
+  if (!strcmp (cmd, "fit"))
+    ret = cmd_fit (argc - 1, argv + 1, &error);
+  else if (!strcmp (cmd, "eval"))
+    ret = cmd_eval (argc - 1, argv + 1, &error);
+  else if (!strcmp (cmd, "info"))
+    ret = cmd_info (argc - 1, argv + 1, &error);
+  else {
+    g_printerr ("ae-train: unknown command \"%s\"\n", cmd);
+    usage ();
+    return 2;
+  }
+  if (error) {
+    g_printerr ("ae-train %s: %s\n", cmd, error->message);
+    g_error_free (error);
+  }
+  return ret;
+}

@@ -1,0 +1,694 @@
+/* train-speech.c: ae-train's audio-denoise task (see train-speech.h).
+ *
+ * One step: the loader thread has mixed a batch of noisy/clean sequences
+ * and turned them into band features and ideal gains; the main thread runs
+ * ae_speechnet_forward, the loss, ae_speechnet_backward and the optimiser.
+ * Validation runs the very AeStream the element runs on held-out mixtures,
+ * so the SI-SDR it reports is what users get.
+ */
+#include "train-speech.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "audio-data.h"
+#include "loader.h"
+#include "metrics.h"
+#include "mixer.h"
+#include "rng.h"
+#include "safetensors.h"
+#include "spectrum.h"
+#include "tensor.h"
+
+volatile gint ae_train_interrupted;
+
+/* Below this band energy (about -110 dB re full scale) a band is silence
+ * in both signals and its ideal gain is undefined. */
+#define SILENT_BAND_ENERGY 1e-11f
+#define UNDEFINED_GAIN -1.0f
+
+void
+ae_speech_train_options_init (AeSpeechTrainOptions * o)
+{
+  memset (o, 0, sizeof (*o));
+  o->snr_min_db = -5.0f;
+  o->snr_max_db = 25.0f;
+  o->augment = TRUE;
+  o->config.sample_rate = 48000;
+  o->config.hop = 480;
+  o->config.bands_per_erb = 2.0f;
+  o->config.arch.width = 128;
+  o->config.arch.code = 64;
+  o->config.arch.n_blocks = 4;
+  o->config.arch.kernel = 3;
+  o->batch = 16;
+  o->seq_frames = 300;
+  o->steps = 20000;
+  o->optim.kind = AE_OPTIM_ADAM;
+  o->optim.beta1 = 0.9f;
+  o->optim.beta2 = 0.999f;
+  o->optim.eps = 1e-8f;
+  o->lr = 1e-3f;
+  o->schedule = AE_SCHEDULE_COSINE;
+  o->warmup = 200;
+  o->clip = 1.0f;
+  o->vad_weight = 0.05f;
+  o->seed = 1;
+  o->threads = 1;
+  o->val_every = 500;
+  o->val_examples = 32;
+  o->val_seconds = 4.0f;
+}
+
+/* One batch as the loader hands it over: three arrays in one slot. */
+typedef struct
+{
+  float *features;              /* (N, T, F) */
+  float *target;                /* (N, T, F) ideal gains or UNDEFINED_GAIN */
+  float *vad;                   /* (N, T) 1 where the clean frame has speech */
+} Batch;
+
+static gsize
+batch_floats (int n, int t, int f)
+{
+  return (gsize) n * t * (2 * f + 1);
+}
+
+static Batch
+batch_view (float *base, int n, int t, int f)
+{
+  Batch b;
+
+  b.features = base;
+  b.target = base + (gsize) n * t * f;
+  b.vad = base + (gsize) 2 * n * t * f;
+  return b;
+}
+
+/* Turns one noisy/clean pair into features, targets and speech labels,
+ * framing exactly as AeStream does (first frame: a hop of zeros, then the
+ * first hop of signal). */
+typedef struct
+{
+  AeSpectrum sp;
+  float *frame_x, *frame_s;     /* (window) */
+  float *spec_x, *spec_s;       /* (n_bins complex) */
+  float *energy_s;              /* (n_bands) */
+  float *frame_energy;          /* (T) clean energy per frame */
+} Framer;
+
+static gboolean
+framer_init (Framer * fr, const AeSpeechConfig * c, int max_frames,
+    GError ** error)
+{
+  memset (fr, 0, sizeof (*fr));
+  if (!ae_spectrum_init (&fr->sp, c->sample_rate, c->hop, c->bands_per_erb,
+          error))
+    return FALSE;
+  fr->frame_x = ae_alloc_floats (fr->sp.window);
+  fr->frame_s = ae_alloc_floats (fr->sp.window);
+  fr->spec_x = ae_alloc_floats (2 * fr->sp.n_bins);
+  fr->spec_s = ae_alloc_floats (2 * fr->sp.n_bins);
+  fr->energy_s = ae_alloc_floats (fr->sp.n_bands);
+  fr->frame_energy = ae_alloc_floats (max_frames);
+  return TRUE;
+}
+
+static void
+framer_clear (Framer * fr)
+{
+  ae_spectrum_clear (&fr->sp);
+  ae_free (fr->frame_x);
+  ae_free (fr->frame_s);
+  ae_free (fr->spec_x);
+  ae_free (fr->spec_s);
+  ae_free (fr->energy_s);
+  ae_free (fr->frame_energy);
+}
+
+static void
+framer_run (Framer * fr, const float *noisy, const float *clean, int n_frames,
+    float *features, float *target, float *vad)
+{
+  int hop = fr->sp.hop, f = fr->sp.n_bands, t, b;
+  float peak = 0.0f, threshold;
+
+  memset (fr->frame_x, 0, sizeof (float) * fr->sp.window);
+  memset (fr->frame_s, 0, sizeof (float) * fr->sp.window);
+  for (t = 0; t < n_frames; t++) {
+    float *feat = features + (gsize) t * f, *tgt = target + (gsize) t * f;
+    float *energy_x = tgt;      /* borrowed until the targets overwrite it */
+    float total = 0.0f;
+
+    memmove (fr->frame_x, fr->frame_x + hop, sizeof (float) * hop);
+    memcpy (fr->frame_x + hop, noisy + (gsize) t * hop, sizeof (float) * hop);
+    memmove (fr->frame_s, fr->frame_s + hop, sizeof (float) * hop);
+    memcpy (fr->frame_s + hop, clean + (gsize) t * hop, sizeof (float) * hop);
+    ae_spectrum_analyze (&fr->sp, fr->spec_x, fr->frame_x);
+    ae_spectrum_analyze (&fr->sp, fr->spec_s, fr->frame_s);
+    ae_spectrum_band_energy (&fr->sp, energy_x, fr->spec_x);
+    ae_spectrum_band_energy (&fr->sp, fr->energy_s, fr->spec_s);
+    ae_spectrum_features (&fr->sp, feat, energy_x);
+    for (b = 0; b < f; b++) {
+      float ex = energy_x[b], es = fr->energy_s[b];
+      total += es;
+      tgt[b] = ex < SILENT_BAND_ENERGY ? UNDEFINED_GAIN :
+          MIN (1.0f, sqrtf (es / ex));
+    }
+    fr->frame_energy[t] = total;
+    peak = MAX (peak, total);
+  }
+  /* Speech where the clean frame is within 40 dB of the loudest one. */
+  threshold = MAX (peak * 1e-4f, 1e-9f);
+  for (t = 0; t < n_frames; t++)
+    vad[t] = fr->frame_energy[t] > threshold ? 1.0f : 0.0f;
+}
+
+/* The loader thread's state: fills batch @index, deterministically. */
+typedef struct
+{
+  const AeSpeechTrainOptions *o;
+  const AeClipSet *speech, *noise;
+  AeMixConfig mix;
+  Framer framer;
+  float *noisy, *clean;         /* (T * hop) */
+  int n_bands;
+} Producer;
+
+static void
+produce_batch (gpointer slot, gsize slot_bytes, guint64 index,
+    gpointer user_data)
+{
+  Producer *p = user_data;
+  const AeSpeechTrainOptions *o = p->o;
+  int n = o->batch, t = o->seq_frames, f = p->n_bands, s;
+  gsize n_samples = (gsize) t * o->config.hop;
+  Batch b = batch_view (slot, n, t, f);
+
+  for (s = 0; s < n; s++) {
+    guint64 seed = ae_rng_derive (o->seed, index * n + s);
+    ae_mix_example (p->speech, p->noise, &p->mix, seed, p->noisy, p->clean,
+        n_samples);
+    framer_run (&p->framer, p->noisy, p->clean, t,
+        b.features + (gsize) s * t * f, b.target + (gsize) s * t * f,
+        b.vad + (gsize) s * t);
+  }
+}
+
+/* Loss of the network's output in acts against a batch; with @want_grad
+ * also writes d loss / d output into acts->grad[out_buf].
+ *   gains: mean over defined bands of (sqrt g - sqrt g*)^2 + (g - g*)^2;
+ *   the square-root term weighs errors in quiet bands as the ear does
+ *   (RNNoise's choice), the linear one keeps the loud bands exact.
+ *   speech: binary cross-entropy, weighted by vad_weight. */
+static double
+speech_loss (const AeSpeechNet * net, AeSpeechActs * acts, Batch b,
+    float vad_weight, gboolean want_grad)
+{
+  int f = net->arch.n_bands, cols = f + 1, n = acts->n, t = acts->t;
+  int pad = net->buffers[net->out_buf].pad, s, r, k;
+  double gain_sum = 0.0, vad_sum = 0.0;
+  gsize n_defined = 0;
+  float gain_scale, vad_scale;
+
+  for (k = 0; k < n * t * f; k++)
+    n_defined += b.target[k] >= 0.0f;
+  gain_scale = 1.0f / MAX (n_defined, 1);
+  vad_scale = vad_weight / (float) (n * t);
+  for (s = 0; s < n; s++)
+    for (r = 0; r < t; r++) {
+      gsize row = ((gsize) s * (pad + t) + pad + r) * cols;
+      const float *out = acts->buf[net->out_buf] + row;
+      float *grad = want_grad ? acts->grad[net->out_buf] + row : NULL;
+      const float *tgt = b.target + ((gsize) s * t + r) * f;
+      float v = b.vad[(gsize) s * t + r];
+      float p = CLAMP (out[f], 1e-6f, 1.0f - 1e-6f);
+
+      for (k = 0; k < f; k++) {
+        float g = MAX (out[k], 1e-12f), gt = tgt[k], d;
+        if (gt < 0.0f)
+          continue;
+        d = sqrtf (g) - sqrtf (gt);
+        gain_sum += d * d + (g - gt) * (g - gt);
+        if (grad)
+          grad[k] = gain_scale * ((1.0f - sqrtf (gt / g)) + 2.0f * (g - gt));
+      }
+      vad_sum -= v * logf (p) + (1.0f - v) * logf (1.0f - p);
+      if (grad)
+        grad[f] = vad_scale * (p - v) / (p * (1.0f - p));
+    }
+  return gain_sum * gain_scale + vad_sum * vad_scale;
+}
+
+static void
+load_batch_features (const AeSpeechNet * net, AeSpeechActs * acts, Batch b)
+{
+  int f = net->arch.n_bands, s;
+
+  for (s = 0; s < acts->n; s++)
+    memcpy (ae_speech_acts_row (acts, net, net->in_buf, s),
+        b.features + (gsize) s * acts->t * f,
+        sizeof (float) * acts->t * f);
+}
+
+/* The held-out mixtures, made once. */
+typedef struct
+{
+  int n, n_frames;
+  gsize n_samples;
+  float *noisy, *clean;         /* (n, n_samples) */
+  float *batch;                 /* batch_floats (n, n_frames, F) */
+  AeSpeechActs acts;
+} ValSet;
+
+static gboolean
+val_set_init (ValSet * v, const AeSpeechTrainOptions * o,
+    const AeSpeechNet * net, const AeClipSet * speech,
+    const AeClipSet * noise, GError ** error)
+{
+  AeMixConfig mix;
+  Framer fr;
+  int i, f = net->arch.n_bands;
+  Batch b;
+
+  memset (v, 0, sizeof (*v));
+  v->n = o->val_examples;
+  v->n_frames = (int) (o->val_seconds * o->config.sample_rate /
+      o->config.hop);
+  v->n_samples = (gsize) v->n_frames * o->config.hop;
+  v->noisy = ae_alloc_floats (v->n * v->n_samples);
+  v->clean = ae_alloc_floats (v->n * v->n_samples);
+  v->batch = ae_alloc_floats (batch_floats (v->n, v->n_frames, f));
+  if (!framer_init (&fr, &o->config, v->n_frames, error))
+    return FALSE;
+  ae_mix_config_init_default (&mix, o->config.sample_rate);
+  ae_mix_config_disable_augmentation (&mix);
+  mix.snr_min_db = -5.0f;
+  mix.snr_max_db = 20.0f;
+  b = batch_view (v->batch, v->n, v->n_frames, f);
+  for (i = 0; i < v->n; i++) {
+    float *noisy = v->noisy + i * v->n_samples;
+    float *clean = v->clean + i * v->n_samples;
+    ae_mix_example (speech, noise, &mix, ae_rng_derive (o->seed ^
+            0x5eed5eedull, i), noisy, clean, v->n_samples);
+    framer_run (&fr, noisy, clean, v->n_frames,
+        b.features + (gsize) i * v->n_frames * f,
+        b.target + (gsize) i * v->n_frames * f, b.vad + (gsize) i *
+        v->n_frames);
+  }
+  framer_clear (&fr);
+  return ae_speech_acts_alloc (&v->acts, net, v->n, v->n_frames, FALSE);
+}
+
+static void
+val_set_clear (ValSet * v)
+{
+  ae_free (v->noisy);
+  ae_free (v->clean);
+  ae_free (v->batch);
+  ae_speech_acts_free (&v->acts);
+}
+
+/* Validation loss (batched forward) and mean SI-SDR improvement through
+ * AeStream, the element's own path. */
+static void
+validate (ValSet * v, const AeSpeechTrainOptions * o,
+    const AeSpeechNet * net, const AeModel * model, double *loss,
+    double *si_sdri)
+{
+  Batch b = batch_view (v->batch, v->n, v->n_frames, net->arch.n_bands);
+  guint latency = ae_model_get_latency_samples (model);
+  float *out = ae_alloc_floats (v->n_samples + latency);
+  float *zeros = ae_alloc_floats (latency);
+  double sum = 0.0;
+  int i, counted = 0;
+
+  load_batch_features (net, &v->acts, b);
+  ae_speechnet_forward (net, &v->acts, ae_model_get_params (model));
+  *loss = speech_loss (net, &v->acts, b, o->vad_weight, FALSE);
+
+  for (i = 0; i < v->n; i++) {
+    const float *noisy = v->noisy + i * v->n_samples;
+    const float *clean = v->clean + i * v->n_samples;
+    AeStream *stream = ae_stream_new ((AeModel *) model, NULL);
+    double energy = 0.0;
+    gsize k;
+
+    for (k = 0; k < v->n_samples; k++)
+      energy += (double) clean[k] * clean[k];
+    if (energy < 1e-6 * v->n_samples * 1e-4) {
+      ae_stream_free (stream);
+      continue;                 /* no speech: SI-SDR is undefined */
+    }
+    ae_stream_process (stream, out, noisy, v->n_samples);
+    ae_stream_process (stream, out + v->n_samples, zeros, latency);
+    sum += ae_si_sdr (out + latency, clean, v->n_samples) -
+        ae_si_sdr (noisy, clean, v->n_samples);
+    counted++;
+    ae_stream_free (stream);
+  }
+  *si_sdri = counted ? sum / counted : 0.0;
+  ae_free (out);
+  ae_free (zeros);
+}
+
+/* Checkpoints: parameters and optimiser moments as one safetensors file. */
+static gboolean
+save_checkpoint (const char *path, const float *params,
+    const AeOptimizer * opt, guint64 step, double best_val, int bad_vals,
+    GError ** error)
+{
+  AeSafetensorsWriter *w = ae_safetensors_writer_new ();
+  gint64 shape[1] = { (gint64) opt->n_params };
+  char buf[64];
+  gboolean ok;
+
+  ae_safetensors_writer_add_metadata (w, "ae.checkpoint", "speech");
+  g_snprintf (buf, sizeof (buf), "%" G_GUINT64_FORMAT, step);
+  ae_safetensors_writer_add_metadata (w, "ae.checkpoint.step", buf);
+  g_ascii_dtostr (buf, sizeof (buf), best_val);
+  ae_safetensors_writer_add_metadata (w, "ae.checkpoint.best_val", buf);
+  g_snprintf (buf, sizeof (buf), "%d", bad_vals);
+  ae_safetensors_writer_add_metadata (w, "ae.checkpoint.bad_vals", buf);
+  ae_safetensors_writer_add_f32 (w, "params", 1, shape, params);
+  ae_safetensors_writer_add_f32 (w, "optim.m", 1, shape, opt->m);
+  ae_safetensors_writer_add_f32 (w, "optim.v", 1, shape, opt->v);
+  ok = ae_safetensors_writer_write_file (w, path, error);
+  ae_safetensors_writer_free (w);
+  return ok;
+}
+
+static gboolean
+load_checkpoint (const char *path, float *params, AeOptimizer * opt,
+    guint64 * step, double *best_val, int *bad_vals, GError ** error)
+{
+  AeSafetensors *st = ae_safetensors_new_from_file (path, error);
+  gint64 shape[1] = { (gint64) opt->n_params };
+  const char *s_step, *s_best, *s_bad;
+  gboolean ok;
+
+  if (!st)
+    return FALSE;
+  s_step = ae_safetensors_get_metadata (st, "ae.checkpoint.step");
+  s_best = ae_safetensors_get_metadata (st, "ae.checkpoint.best_val");
+  s_bad = ae_safetensors_get_metadata (st, "ae.checkpoint.bad_vals");
+  ok = s_step && s_best && s_bad
+      && ae_safetensors_copy_f32 (st, "params", 1, shape, params, error)
+      && ae_safetensors_copy_f32 (st, "optim.m", 1, shape, opt->m, error)
+      && ae_safetensors_copy_f32 (st, "optim.v", 1, shape, opt->v, error);
+  if (ok) {
+    *step = g_ascii_strtoull (s_step, NULL, 10);
+    *best_val = g_ascii_strtod (s_best, NULL);
+    *bad_vals = atoi (s_bad);
+    opt->step = *step;
+  } else if (error && !*error) {
+    g_set_error (error, AE_ERROR, AE_ERROR_FORMAT,
+        "%s: not an ae-train speech checkpoint", path);
+  }
+  ae_safetensors_free (st);
+  return ok;
+}
+
+static AeClipSet *
+load_clips (const char *dir, const AeSpeechTrainOptions * o,
+    const char *const *heldout, AeSplitPart part, double min_seconds,
+    GError ** error)
+{
+  AeLoadOptions lo;
+  GPtrArray *skipped = g_ptr_array_new_with_free_func (g_free);
+  AeClipSet *set;
+  guint i;
+
+  ae_load_options_init (&lo);
+  lo.rate = o->config.sample_rate;
+  lo.min_seconds = min_seconds;
+  lo.part = part;
+  lo.heldout = heldout;
+  lo.split_seed = o->seed;
+  set = ae_clip_set_load (dir, &lo, skipped, error);
+  for (i = 0; i < skipped->len; i++)
+    g_printerr ("ae-train: skipped %s\n", (char *) skipped->pdata[i]);
+  g_ptr_array_unref (skipped);
+  return set;
+}
+
+static void
+format_eta (char *buf, gsize size, double seconds)
+{
+  int s = (int) MAX (seconds, 0.0);
+
+  g_snprintf (buf, size, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60);
+}
+
+/* Writes the best model so far with its training record. */
+static gboolean
+save_model (const AeSpeechTrainOptions * o, const AeModel * model,
+    const AeClipSet * speech, const AeClipSet * noise, guint64 step,
+    double val_loss, double si_sdri, double seconds, GError ** error)
+{
+  char *data = g_strdup_printf ("clean %s: %u files, %.2f h; noise %s: %u "
+      "files, %.2f h; held out: %s", o->clean_dir, speech->n_clips,
+      speech->total_seconds / 3600.0, o->noise_dir, noise->n_clips,
+      noise->total_seconds / 3600.0, o->heldout_file ? o->heldout_file :
+      "seeded 10% of folders");
+  char *s_step = g_strdup_printf ("%" G_GUINT64_FORMAT, step);
+  char *s_loss = g_strdup_printf ("%.6f", val_loss);
+  char *s_sdri = g_strdup_printf ("%.3f", si_sdri);
+  char *s_time = g_strdup_printf ("%.0f", seconds);
+  const char *meta[] = {
+    "ae.task", "audio-denoise",
+    "ae.training.command", o->command_line ? o->command_line : "",
+    "ae.training.data", data,
+    "ae.training.step", s_step,
+    "ae.training.val_loss", s_loss,
+    "ae.training.val_si_sdri_db", s_sdri,
+    "ae.training.seconds", s_time,
+    NULL
+  };
+  gboolean ok = ae_model_save (model, o->output, meta, error);
+
+  g_free (data);
+  g_free (s_step);
+  g_free (s_loss);
+  g_free (s_sdri);
+  g_free (s_time);
+  return ok;
+}
+
+gboolean
+ae_train_speech (const AeSpeechTrainOptions * opts, GError ** error)
+{
+  AeSpeechTrainOptions o = *opts;
+  char **heldout = NULL;
+  AeClipSet *speech = NULL, *noise = NULL, *val_speech = NULL,
+      *val_noise = NULL;
+  AeSpeechNet net;
+  AeSpeechActs acts = { 0 };
+  AeOptimizer opt = { 0 };
+  Producer prod = { 0 };
+  AeLoader *loader = NULL;
+  ValSet val = { 0 };
+  float *params = NULL, *grads = NULL;
+  FILE *log = NULL;
+  guint64 step = 0, start_step;
+  double best_val = G_MAXDOUBLE, loss_ema = 0.0;
+  int bad_vals = 0, f;
+  gboolean ok = FALSE, tty = isatty (STDERR_FILENO);
+  gint64 t_start = g_get_monotonic_time ();
+  double flops_per_step;
+
+  if (!ae_speech_config_complete (&o.config, error)
+      || !ae_speechnet_init (&net, &o.config.arch, error))
+    return FALSE;
+  f = net.arch.n_bands;
+  o.config.arch = net.arch;
+  openblas_set_num_threads (MAX (o.threads, 1));
+
+  if (o.heldout_file && !(heldout = ae_heldout_list_read (o.heldout_file,
+              error)))
+    goto out;
+  /* Speech clips shorter than a word are useless; noise of any length
+   * loops. */
+  if (!(speech = load_clips (o.clean_dir, &o, (const char *const *) heldout,
+              AE_SPLIT_TRAIN, 0.2, error))
+      || !(noise = load_clips (o.noise_dir, &o, (const char *const *) heldout,
+              AE_SPLIT_TRAIN, 0.2, error))
+      || !(val_speech = load_clips (o.clean_dir, &o,
+              (const char *const *) heldout, AE_SPLIT_HELDOUT, 0.2, error))
+      || !(val_noise = load_clips (o.noise_dir, &o,
+              (const char *const *) heldout, AE_SPLIT_HELDOUT, 0.2, error)))
+    goto out;
+  g_printerr ("ae-train: speech %u files (%.2f h), noise %u files (%.2f h); "
+      "held out: speech %u files, noise %u files\n", speech->n_clips,
+      speech->total_seconds / 3600, noise->n_clips,
+      noise->total_seconds / 3600, val_speech->n_clips, val_noise->n_clips);
+
+  params = ae_alloc_floats (net.n_params);
+  grads = ae_alloc_floats (net.n_params);
+  ae_speechnet_init_params (&net, params, o.seed);
+  if (!ae_optimizer_init (&opt, &o.optim, net.n_params)
+      || !ae_speech_acts_alloc (&acts, &net, o.batch, o.seq_frames, TRUE)) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
+        "out of memory for batch %d x %d frames", o.batch, o.seq_frames);
+    goto out;
+  }
+  if (o.resume && !load_checkpoint (o.resume, params, &opt, &step,
+          &best_val, &bad_vals, error))
+    goto out;
+  start_step = step;
+  if (!val_set_init (&val, &o, &net, val_speech, val_noise, error))
+    goto out;
+
+  prod.o = &o;
+  prod.speech = speech;
+  prod.noise = noise;
+  prod.n_bands = f;
+  ae_mix_config_init_default (&prod.mix, o.config.sample_rate);
+  prod.mix.snr_min_db = o.snr_min_db;
+  prod.mix.snr_max_db = o.snr_max_db;
+  if (!o.augment)
+    ae_mix_config_disable_augmentation (&prod.mix);
+  prod.noisy = ae_alloc_floats ((gsize) o.seq_frames * o.config.hop);
+  prod.clean = ae_alloc_floats ((gsize) o.seq_frames * o.config.hop);
+  if (!framer_init (&prod.framer, &o.config, o.seq_frames, error))
+    goto out;
+  loader = ae_loader_new (3, sizeof (float) * batch_floats (o.batch,
+          o.seq_frames, f), produce_batch, &prod, step);
+
+  if (o.log_path) {
+    gboolean exists = g_file_test (o.log_path, G_FILE_TEST_EXISTS);
+    log = fopen (o.log_path, o.resume ? "a" : "w");
+    if (!log) {
+      g_set_error (error, AE_ERROR, AE_ERROR_IO, "cannot write log %s",
+          o.log_path);
+      goto out;
+    }
+    if (!o.resume || !exists)
+      fprintf (log, "step,train_loss,val_loss,val_si_sdri_db,lr,"
+          "grad_norm,seconds\n");
+  }
+
+  flops_per_step = 6.0 * ae_speechnet_macs_per_frame (&net) * o.batch *
+      o.seq_frames;
+  g_printerr ("ae-train: %" G_GSIZE_FORMAT " parameters, %d bands, %.1f "
+      "MFLOP per step\n", net.n_params, f, flops_per_step / 1e6);
+
+  while (step < o.steps && !g_atomic_int_get (&ae_train_interrupted)) {
+    float *slot = ae_loader_acquire (loader);
+    Batch b = batch_view (slot, o.batch, o.seq_frames, f);
+    float lr = ae_schedule_lr (o.schedule, o.lr, step, o.steps, o.warmup);
+    double loss;
+    float norm;
+
+    load_batch_features (&net, &acts, b);
+    ae_speechnet_forward (&net, &acts, params);
+    ae_speech_acts_zero_grad (&acts, &net);
+    loss = speech_loss (&net, &acts, b, o.vad_weight, TRUE);
+    ae_loader_release (loader, slot);
+    if (!isfinite (loss)) {
+      g_set_error (error, AE_ERROR, AE_ERROR_VALUE,
+          "loss became %f at step %" G_GUINT64_FORMAT "; the last good "
+          "model is in %s", loss, step, o.output);
+      goto out;
+    }
+    memset (grads, 0, sizeof (float) * net.n_params);
+    ae_speechnet_backward (&net, &acts, params, grads);
+    norm = ae_clip_grad_norm (grads, net.n_params, o.clip);
+    ae_optimizer_step (&opt, params, grads, lr);
+    step++;
+    loss_ema = step - start_step == 1 ? loss : 0.98 * loss_ema + 0.02 * loss;
+
+    if (step % 10 == 0 || step == o.steps) {
+      double secs = (g_get_monotonic_time () - t_start) / 1e6;
+      double rate = (step - start_step) / MAX (secs, 1e-9);
+      char eta[32];
+      format_eta (eta, sizeof (eta), (o.steps - step) / MAX (rate, 1e-9));
+      if (tty || step % 100 == 0)
+        g_printerr ("%sstep %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT
+            "  loss %.4f  lr %.2e  %.1f seq/s  %.0f s audio/s  "
+            "%.1f GFLOP/s  eta %s%s", tty ? "\r" : "", step, o.steps,
+            loss_ema, lr, rate * o.batch, rate * o.batch * o.seq_frames *
+            o.config.hop / o.config.sample_rate, rate * flops_per_step / 1e9,
+            eta, tty ? "  " : "\n");
+    }
+
+    if (step % o.val_every == 0 || step == o.steps) {
+      double val_loss, si_sdri, secs;
+      AeModel *model = ae_model_new_speech (&o.config, params, NULL, error);
+      if (!model)
+        goto out;
+      validate (&val, &o, &net, model, &val_loss, &si_sdri);
+      secs = (g_get_monotonic_time () - t_start) / 1e6;
+      g_printerr ("%sval step %" G_GUINT64_FORMAT ": loss %.4f, SI-SDRi "
+          "%.2f dB%s\n", tty ? "\n" : "", step, val_loss, si_sdri,
+          val_loss < best_val ? " (best)" : "");
+      if (log) {
+        fprintf (log, "%" G_GUINT64_FORMAT ",%.6f,%.6f,%.3f,%.3e,%.4f,%.0f\n",
+            step, loss_ema, val_loss, si_sdri, lr, norm, secs);
+        fflush (log);
+      }
+      if (val_loss < best_val) {
+        best_val = val_loss;
+        bad_vals = 0;
+        if (!save_model (&o, model, speech, noise, step, val_loss, si_sdri,
+                secs, error)) {
+          ae_model_unref (model);
+          goto out;
+        }
+      } else {
+        bad_vals++;
+      }
+      ae_model_unref (model);
+      if (o.checkpoint && !save_checkpoint (o.checkpoint, params, &opt, step,
+              best_val, bad_vals, error))
+        goto out;
+      if (o.patience > 0 && bad_vals >= o.patience) {
+        g_printerr ("ae-train: no better validation loss in %d checks; "
+            "stopping early\n", bad_vals);
+        break;
+      }
+    }
+  }
+  if (g_atomic_int_get (&ae_train_interrupted)) {
+    if (o.checkpoint && !save_checkpoint (o.checkpoint, params, &opt, step,
+            best_val, bad_vals, error))
+      goto out;
+    g_printerr ("ae-train: interrupted at step %" G_GUINT64_FORMAT
+        "; checkpoint %s\n", step, o.checkpoint ? o.checkpoint : "(none)");
+  } else {
+    double secs = (g_get_monotonic_time () - t_start) / 1e6;
+    g_printerr ("ae-train: %" G_GUINT64_FORMAT " steps in %.0f s, %.2f "
+        "GFLOP/s in the network; best validation loss %.4f\n",
+        step - start_step, secs,
+        (step - start_step) * flops_per_step / MAX (secs, 1e-9) / 1e9,
+        best_val);
+  }
+  ok = TRUE;
+
+out:
+  if (log)
+    fclose (log);
+  if (loader)
+    ae_loader_free (loader);
+  framer_clear (&prod.framer);
+  ae_free (prod.noisy);
+  ae_free (prod.clean);
+  val_set_clear (&val);
+  ae_speech_acts_free (&acts);
+  ae_optimizer_clear (&opt);
+  ae_free (params);
+  ae_free (grads);
+  if (speech)
+    ae_clip_set_free (speech);
+  if (noise)
+    ae_clip_set_free (noise);
+  if (val_speech)
+    ae_clip_set_free (val_speech);
+  if (val_noise)
+    ae_clip_set_free (val_noise);
+  g_strfreev (heldout);
+  return ok;
+}

@@ -1,0 +1,485 @@
+/* test-speech.c: the speech network, its model file and AeStream.
+ *
+ *   - the whole network's gradients against central finite differences;
+ *   - streaming: any split of the input gives the same bits;
+ *   - unit gains reconstruct the input exactly, delayed by the latency;
+ *   - mix = 0 and bypass give the delayed dry signal bit for bit;
+ *   - parity: the one-frame streaming path and the batched training path
+ *     (different conv1d code paths) agree on the output;
+ *   - save and load give the same model, and the loader names what is
+ *     wrong with a file whose tensors do not fit its architecture.
+ */
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+#include "ae.h"
+#include "model.h"
+#include "safetensors.h"
+#include "spectrum.h"
+#include "speechnet.h"
+#include "tensor.h"
+
+static void
+random_fill (float *x, gsize n, float scale)
+{
+  gsize i;
+
+  for (i = 0; i < n; i++)
+    x[i] = (float) g_test_rand_double_range (-scale, scale);
+}
+
+static AeSpeechConfig
+small_config (guint rate)
+{
+  AeSpeechConfig c = { 0 };
+
+  c.sample_rate = rate;
+  c.hop = rate / 100;
+  c.bands_per_erb = 1.0f;
+  c.arch.width = 12;
+  c.arch.code = 8;
+  c.arch.n_blocks = 2;
+  c.arch.kernel = 3;
+  g_assert_true (ae_speech_config_complete (&c, NULL));
+  return c;
+}
+
+static AeModel *
+random_model (guint rate, float scale)
+{
+  AeSpeechConfig c = small_config (rate);
+  AeSpeechNet net;
+  float *params;
+  AeModel *model;
+  GError *error = NULL;
+
+  g_assert_true (ae_speechnet_init (&net, &c.arch, NULL));
+  params = ae_alloc_floats (net.n_params);
+  random_fill (params, net.n_params, scale);
+  model = ae_model_new_speech (&c, params, NULL, &error);
+  g_assert_no_error (error);
+  ae_free (params);
+  return model;
+}
+
+/* loss = sum (out * r) over the frame rows of the output buffer. */
+static double
+weighted_output (const AeSpeechNet * net, AeSpeechActs * acts,
+    const float *r)
+{
+  int cols = net->arch.n_bands + 1, s, k;
+  double sum = 0.0;
+
+  for (s = 0; s < acts->n; s++) {
+    const float *out = ae_speech_acts_row (acts, net, net->out_buf, s);
+    for (k = 0; k < acts->t * cols; k++)
+      sum += (double) out[k] * r[(gsize) s * acts->t * cols + k];
+  }
+  return sum;
+}
+
+static void
+test_network_gradients (void)
+{
+  AeSpeechArch arch = { 6, 10, 7, 2, 3 };
+  AeSpeechNet net;
+  AeSpeechActs acts;
+  int n = 2, t = 9, cols, s, i;
+  float *params, *dparams, *r, *features;
+  gsize n_feat;
+  double max_err = 0.0;
+  int n_kinks = 0;
+
+  g_assert_true (ae_speechnet_init (&net, &arch, NULL));
+  cols = arch.n_bands + 1;
+  g_assert_true (ae_speech_acts_alloc (&acts, &net, n, t, TRUE));
+  params = ae_alloc_floats (net.n_params);
+  dparams = ae_alloc_floats (net.n_params);
+  r = ae_alloc_floats ((gsize) n * t * cols);
+  n_feat = (gsize) n * t * arch.n_bands;
+  features = ae_alloc_floats (n_feat);
+  random_fill (params, net.n_params, 0.5f);
+  random_fill (r, (gsize) n * t * cols, 1.0f);
+  random_fill (features, n_feat, 1.0f);
+
+#define LOAD_FEATURES() \
+  for (s = 0; s < n; s++) \
+    memcpy (ae_speech_acts_row (&acts, &net, net.in_buf, s), \
+        features + (gsize) s * t * arch.n_bands, \
+        sizeof (float) * t * arch.n_bands)
+
+  LOAD_FEATURES ();
+  ae_speechnet_forward (&net, &acts, params);
+  ae_speech_acts_zero_grad (&acts, &net);
+  for (s = 0; s < n; s++) {
+    float *g = acts.grad[net.out_buf] + (gsize) s *
+        (net.buffers[net.out_buf].pad + t) * cols +
+        (gsize) net.buffers[net.out_buf].pad * cols;
+    memcpy (g, r + (gsize) s * t * cols, sizeof (float) * t * cols);
+  }
+  ae_speechnet_backward (&net, &acts, params, dparams);
+
+  /* Central differences on 300 random parameters.  The forward pass is
+   * float, so the tolerance is looser than the per-layer tests' (which
+   * check each layer at 1e-3 in double). */
+  for (i = 0; i < 300; i++) {
+    gsize k = g_test_rand_int_range (0, (gint32) net.n_params);
+    double numeric[2], err;
+    int h;
+
+    for (h = 0; h < 2; h++) {
+      const double eps = h == 0 ? 1e-3 : 5e-4;
+      float saved = params[k];
+      double plus, minus;
+      params[k] = saved + (float) eps;
+      LOAD_FEATURES ();
+      ae_speechnet_forward (&net, &acts, params);
+      plus = weighted_output (&net, &acts, r);
+      params[k] = saved - (float) eps;
+      LOAD_FEATURES ();
+      ae_speechnet_forward (&net, &acts, params);
+      minus = weighted_output (&net, &acts, r);
+      params[k] = saved;
+      numeric[h] = (plus - minus) / (2 * eps);
+    }
+    /* A ReLU kink inside the step makes the two step sizes disagree:
+     * skip such points (ggml's test-backend-ops does the same). */
+    if (fabs (numeric[0] - numeric[1]) > 1e-2 * MAX (1.0, fabs (numeric[0]))) {
+      n_kinks++;
+      continue;
+    }
+    err = fabs (numeric[0] - dparams[k]) / MAX (1.0, fabs (numeric[0]));
+    max_err = MAX (max_err, err);
+  }
+  g_test_message ("max gradient error %.2e (%d kinks skipped)", max_err,
+      n_kinks);
+  g_assert_cmpint (n_kinks, <, 30);
+  /* The float forward pass leaves noise of a few 1e-3 in the differences
+   * (seen up to 6e-3); a wrong formula errs by O(1). */
+  g_assert_cmpfloat (max_err, <, 2e-2);
+#undef LOAD_FEATURES
+  ae_speech_acts_free (&acts);
+  ae_free (params);
+  ae_free (dparams);
+  ae_free (r);
+  ae_free (features);
+}
+
+static float *
+noise_signal (gsize n)
+{
+  float *x = ae_alloc_floats (n);
+  gsize i;
+
+  for (i = 0; i < n; i++)
+    x[i] = 0.3f * sinf (0.01f * i) + (float) g_test_rand_double_range (-0.2,
+        0.2);
+  return x;
+}
+
+static void
+test_stream_split_identity (void)
+{
+  guint rates[] = { 16000, 48000 }, r;
+
+  for (r = 0; r < G_N_ELEMENTS (rates); r++) {
+    AeModel *model = random_model (rates[r], 0.3f);
+    AeStream *whole = ae_stream_new (model, NULL);
+    AeStream *pieces = ae_stream_new (model, NULL);
+    gsize n = rates[r] / 2, done = 0;
+    float *x = noise_signal (n), *a = ae_alloc_floats (n),
+        *b = ae_alloc_floats (n);
+
+    g_assert_cmpint (ae_stream_process (whole, a, x, n), ==, AE_STATUS_OK);
+    while (done < n) {
+      gsize piece = g_test_rand_int_range (1, 4097);
+      gsize m = MIN (n - done, piece);
+      /* In place half of the time: out == in must work. */
+      if (g_test_rand_bit ()) {
+        memcpy (b + done, x + done, m * sizeof (float));
+        g_assert_cmpint (ae_stream_process (pieces, b + done, b + done, m),
+            ==, AE_STATUS_OK);
+      } else {
+        g_assert_cmpint (ae_stream_process (pieces, b + done, x + done, m),
+            ==, AE_STATUS_OK);
+      }
+      done += m;
+    }
+    g_assert_cmpmem (a, n * sizeof (float), b, n * sizeof (float));
+    ae_stream_free (whole);
+    ae_stream_free (pieces);
+    ae_model_unref (model);
+    ae_free (x);
+    ae_free (a);
+    ae_free (b);
+  }
+}
+
+/* A model whose output layer says "gain 1" everywhere. */
+static AeModel *
+unit_gain_model (guint rate)
+{
+  AeSpeechConfig c = small_config (rate);
+  AeSpeechNet net;
+  const AeSpeechLayer *out;
+  float *params;
+  AeModel *model;
+  int k;
+
+  g_assert_true (ae_speechnet_init (&net, &c.arch, NULL));
+  params = ae_alloc_floats (net.n_params);
+  random_fill (params, net.n_params, 0.3f);
+  out = &net.layers[net.n_layers - 1];
+  memset (params + out->weight_offset, 0,
+      sizeof (float) * out->c_in * out->c_out);
+  for (k = 0; k < out->c_out; k++)
+    params[out->bias_offset + k] = 40.0f;       /* sigmoid (40) == 1.0f */
+  model = ae_model_new_speech (&c, params, NULL, NULL);
+  ae_free (params);
+  return model;
+}
+
+static void
+test_stream_reconstruction_and_latency (void)
+{
+  AeModel *model = unit_gain_model (16000);
+  AeStream *s = ae_stream_new (model, NULL);
+  guint latency = ae_model_get_latency_samples (model);
+  gsize n = 8000, i;
+  float *x = noise_signal (n), *y = ae_alloc_floats (n);
+  double err = 0.0;
+
+  g_assert_cmpuint (latency, ==, 320);  /* 20 ms at 16 kHz */
+  ae_stream_process (s, y, x, n);
+  for (i = 0; i < latency; i++)
+    g_assert_cmpfloat (fabsf (y[i]), <, 1e-6f);
+  for (i = latency; i < n; i++)
+    err = MAX (err, fabs (y[i] - x[i - latency]));
+  g_test_message ("max reconstruction error %.2e", err);
+  g_assert_cmpfloat (err, <, 1e-5);
+  ae_stream_free (s);
+  ae_model_unref (model);
+  ae_free (x);
+  ae_free (y);
+}
+
+static void
+test_stream_dry_paths (void)
+{
+  AeModel *model = random_model (16000, 0.3f);
+  AeStream *s = ae_stream_new (model, NULL);
+  guint latency = ae_model_get_latency_samples (model);
+  gsize n = 4000, i;
+  float *x = noise_signal (n), *y = ae_alloc_floats (n);
+  int mode;
+
+  for (mode = 0; mode < 2; mode++) {
+    ae_stream_reset (s);
+    ae_stream_set_mix (s, mode == 0 ? 0.0f : 1.0f);
+    ae_stream_set_bypass (s, mode == 1);
+    ae_stream_process (s, y, x, n);
+    for (i = latency; i < n; i++)
+      g_assert_cmpfloat (y[i], ==, x[i - latency]);
+  }
+  ae_stream_free (s);
+  ae_model_unref (model);
+  ae_free (x);
+  ae_free (y);
+}
+
+/* The training path (batched, sgemm) and the streaming path (one frame,
+ * direct loop) must give the same gains: reconstruct offline from the
+ * batched network and compare with the stream's output. */
+static void
+test_stream_batch_parity (void)
+{
+  AeModel *model = random_model (16000, 0.3f);
+  const AeSpeechNet *net = ae_model_get_speechnet (model);
+  const AeSpeechConfig *c = ae_model_get_speech_config (model);
+  AeSpectrum sp;
+  AeSpeechActs acts;
+  AeStream *s = ae_stream_new (model, NULL);
+  int t_frames = 60, t, k, f;
+  gsize n = (gsize) t_frames * c->hop, i;
+  float *x = noise_signal (n), *y = ae_alloc_floats (n);
+  float *offline = ae_alloc_floats (n + 2 * c->hop);
+  float *frame, *spec, *energy, *gains;
+  double err = 0.0, ref = 0.0;
+
+  g_assert_true (ae_spectrum_init (&sp, c->sample_rate, c->hop,
+          c->bands_per_erb, NULL));
+  f = sp.n_bands;
+  frame = ae_alloc_floats (sp.window);
+  spec = ae_alloc_floats (2 * sp.n_bins);
+  energy = ae_alloc_floats (f);
+  gains = ae_alloc_floats (f);
+  g_assert_true (ae_speech_acts_alloc (&acts, net, 1, t_frames, FALSE));
+  for (t = 0; t < t_frames; t++) {
+    memmove (frame, frame + c->hop, sizeof (float) * c->hop);
+    memcpy (frame + c->hop, x + (gsize) t * c->hop, sizeof (float) * c->hop);
+    ae_spectrum_analyze (&sp, spec, frame);
+    ae_spectrum_band_energy (&sp, energy, spec);
+    ae_spectrum_features (&sp, ae_speech_acts_row (&acts, net, net->in_buf,
+            0) + (gsize) t * f, energy);
+  }
+  ae_speechnet_forward (net, &acts, ae_model_get_params (model));
+  memset (frame, 0, sizeof (float) * sp.window);
+  for (t = 0; t < t_frames; t++) {
+    const float *out = ae_speech_acts_row (&acts, net, net->out_buf, 0) +
+        (gsize) t * (f + 1);
+    memmove (frame, frame + c->hop, sizeof (float) * c->hop);
+    memcpy (frame + c->hop, x + (gsize) t * c->hop, sizeof (float) * c->hop);
+    ae_spectrum_analyze (&sp, spec, frame);
+    for (k = 0; k < f; k++)
+      gains[k] = out[k];
+    ae_spectrum_apply_gains (&sp, spec, gains);
+    /* Frame t covers input [(t-1) hop, (t+1) hop): offline index + hop. */
+    ae_spectrum_synthesize (&sp, offline + (gsize) t * c->hop, spec);
+  }
+  ae_stream_process (s, y, x, n);
+  /* Stream output sample j is input sample j - 2 hop = offline[j - hop]. */
+  for (i = 2 * c->hop; i < n; i++) {
+    err = MAX (err, fabs (y[i] - offline[i - c->hop]));
+    ref = MAX (ref, fabs (offline[i - c->hop]));
+  }
+  g_test_message ("stream vs batch: max diff %.2e of peak %.2e", err, ref);
+  g_assert_cmpfloat (err, <=, 1e-5 * MAX (ref, 1e-3));
+
+  ae_speech_acts_free (&acts);
+  ae_spectrum_clear (&sp);
+  ae_stream_free (s);
+  ae_model_unref (model);
+  ae_free (x);
+  ae_free (y);
+  ae_free (offline);
+  ae_free (frame);
+  ae_free (spec);
+  ae_free (energy);
+  ae_free (gains);
+}
+
+static void
+test_model_save_load (void)
+{
+  AeModel *model = random_model (48000, 0.3f), *loaded;
+  char *dir = g_dir_make_tmp ("ae-test-XXXXXX", NULL);
+  char *path = g_build_filename (dir, "m.safetensors", NULL);
+  const char *meta[] = { "ae.task", "audio-denoise", NULL };
+  GError *error = NULL;
+
+  g_assert_true (ae_model_save (model, path, meta, &error));
+  g_assert_no_error (error);
+  loaded = ae_model_new_from_file (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ae_model_get_n_params (loaded), ==,
+      ae_model_get_n_params (model));
+  g_assert_cmpmem (ae_model_get_params (loaded),
+      ae_model_get_n_params (model) * sizeof (float),
+      ae_model_get_params (model),
+      ae_model_get_n_params (model) * sizeof (float));
+  g_assert_cmpuint (ae_model_get_sample_rate (loaded), ==, 48000);
+  g_assert_cmpuint (ae_model_get_latency_samples (loaded), ==, 960);
+  g_assert_cmpstr (ae_model_get_metadata (loaded, "ae.task"), ==,
+      "audio-denoise");
+  ae_model_unref (loaded);
+  ae_model_unref (model);
+  g_unlink (path);
+  g_rmdir (dir);
+  g_free (path);
+  g_free (dir);
+}
+
+/* Valid safetensors whose tensors or metadata do not fit the architecture:
+ * each is refused with a message naming the culprit. */
+static void
+test_model_refusals (void)
+{
+  AeModel *model = random_model (16000, 0.3f);
+  const AeSpeechNet *net = ae_model_get_speechnet (model);
+  const AeSpeechLayer *enc1 = &net->layers[0];
+  float *data = ae_alloc_floats (net->n_params);
+  struct
+  {
+    const char *what;
+    const char *expect;
+  } cases[] = {
+    {"missing", "enc1.weight"},
+    {"shape", "enc1.weight"},
+    {"extra", "bogus.weight"},
+    {"arch", "architecture"},
+    {"rate", "ae.sample_rate"},
+  };
+  guint c;
+
+  for (c = 0; c < G_N_ELEMENTS (cases); c++) {
+    AeSafetensorsWriter *w = ae_safetensors_writer_new ();
+    GError *error = NULL;
+    GBytes *bytes;
+    AeModel *m;
+    int l;
+    gint64 bad[3] = { enc1->kernel, enc1->c_in + 1, enc1->c_out };
+
+    ae_safetensors_writer_add_metadata (w, "ae.modality", "audio");
+    ae_safetensors_writer_add_metadata (w, "ae.arch",
+        !strcmp (cases[c].what, "arch") ? "speech-gain-v9" : AE_ARCH_SPEECH);
+    ae_safetensors_writer_add_metadata (w, "ae.sample_rate",
+        !strcmp (cases[c].what, "rate") ? "sixteen" : "16000");
+    ae_safetensors_writer_add_metadata (w, "ae.hop_samples", "160");
+    ae_safetensors_writer_add_metadata (w, "ae.window_samples", "320");
+    ae_safetensors_writer_add_metadata (w, "ae.latency_samples", "320");
+    ae_safetensors_writer_add_metadata (w, "ae.bands_per_erb", "1");
+    ae_safetensors_writer_add_metadata (w, "ae.arch.n_bands",
+        ae_model_get_metadata (model, "ae.arch.n_bands"));
+    ae_safetensors_writer_add_metadata (w, "ae.arch.width", "12");
+    ae_safetensors_writer_add_metadata (w, "ae.arch.code", "8");
+    ae_safetensors_writer_add_metadata (w, "ae.arch.blocks", "2");
+    ae_safetensors_writer_add_metadata (w, "ae.arch.kernel", "3");
+    for (l = 0; l < net->n_layers; l++) {
+      const AeSpeechLayer *layer = &net->layers[l];
+      gint64 ws[3] = { layer->kernel, layer->c_in, layer->c_out };
+      gint64 bs[1] = { layer->c_out };
+      char *wn = g_strdup_printf ("%s.weight", layer->name);
+      char *bn = g_strdup_printf ("%s.bias", layer->name);
+      if (l == 0 && !strcmp (cases[c].what, "shape"))
+        ae_safetensors_writer_add_f32 (w, wn, 3, bad, data);
+      else if (!(l == 0 && !strcmp (cases[c].what, "missing")))
+        ae_safetensors_writer_add_f32 (w, wn, 3, ws, data);
+      ae_safetensors_writer_add_f32 (w, bn, 1, bs, data);
+      g_free (wn);
+      g_free (bn);
+    }
+    if (!strcmp (cases[c].what, "extra")) {
+      gint64 one[1] = { 1 };
+      ae_safetensors_writer_add_f32 (w, "bogus.weight", 1, one, data);
+    }
+    bytes = ae_safetensors_writer_to_bytes (w, &error);
+    g_assert_no_error (error);
+    m = ae_model_new_from_bytes (bytes, &error);
+    g_assert_null (m);
+    g_assert_nonnull (error);
+    g_test_message ("%s: %s", cases[c].what, error->message);
+    g_assert_nonnull (strstr (error->message, cases[c].expect));
+    g_error_free (error);
+    g_bytes_unref (bytes);
+    ae_safetensors_writer_free (w);
+  }
+  ae_free (data);
+  ae_model_unref (model);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/speech/network-gradients", test_network_gradients);
+  g_test_add_func ("/speech/stream-split-identity",
+      test_stream_split_identity);
+  g_test_add_func ("/speech/stream-reconstruction-latency",
+      test_stream_reconstruction_and_latency);
+  g_test_add_func ("/speech/stream-dry-paths", test_stream_dry_paths);
+  g_test_add_func ("/speech/stream-batch-parity", test_stream_batch_parity);
+  g_test_add_func ("/speech/model-save-load", test_model_save_load);
+  g_test_add_func ("/speech/model-refusals", test_model_refusals);
+  return g_test_run ();
+}
