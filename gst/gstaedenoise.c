@@ -105,9 +105,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_ae_denoise_debug);
 
 /* attenuation-limit at or above this is "no limit" for the stream */
 #define MAX_ATTENUATION_LIMIT 100.0f
-/* The stream reads a limit of 0 as "no limit"; the property means "no
- * attenuation", so 0 is passed as this (a floor gain of 0.9999). */
-#define MIN_ATTENUATION_LIMIT 0.001f
 
 /* Frames, at the caps rate, that go through the chain in one pass.  Bounds
  * every scratch buffer, so that buffers of any size need no allocation. */
@@ -172,7 +169,8 @@ struct _GstAeDenoiseEngine
   GstAeDenoiseEngine *next;     /* link in the element's retired list */
 
   AeModel *model;
-  GstAudioFormat format;
+  AeDeinterleaveFunc deinterleave;      /* for the caps format */
+  AeInterleaveFunc interleave;
   guint rate;                   /* caps rate, Hz */
   guint model_rate;             /* Hz */
   guint channels;
@@ -778,13 +776,24 @@ audio_engine_new (AeModel * model, const GstAudioInfo * info, gboolean live,
   guint c, rate = GST_AUDIO_INFO_RATE (info);
 
   e->ops = &audio_ops;
-  e->format = GST_AUDIO_INFO_FORMAT (info);
   e->rate = rate;
   e->channels = GST_AUDIO_INFO_CHANNELS (info);
   e->bpf = GST_AUDIO_INFO_BPF (info);
   e->live = live;
-  g_return_val_if_fail (e->channels >= 1 && e->channels <= MAX_CHANNELS,
-      NULL);
+  /* the caps allow these two only */
+  if (GST_AUDIO_INFO_FORMAT (info) == GST_AUDIO_FORMAT_S16) {
+    e->deinterleave = ae_deinterleave_s16;
+    e->interleave = ae_interleave_s16;
+  } else {
+    e->deinterleave = ae_deinterleave_f32;
+    e->interleave = ae_interleave_f32;
+  }
+  if (e->channels < 1 || e->channels > MAX_CHANNELS) {
+    g_set_error (error, AE_ERROR, AE_ERROR_UNSUPPORTED,
+        "%u channels; this element takes 1 to %d", e->channels,
+        MAX_CHANNELS);
+    goto failed;
+  }
 
   if (model)
     e->model = ae_model_ref (model);
@@ -866,9 +875,7 @@ audio_engine_apply (GstAeDenoiseEngine * e, const GstAeDenoiseSettings * s)
   guint c;
 
   if (limit >= MAX_ATTENUATION_LIMIT)
-    limit = G_MAXFLOAT;
-  else if (limit < MIN_ATTENUATION_LIMIT)
-    limit = MIN_ATTENUATION_LIMIT;
+    limit = AE_ATTENUATION_NO_LIMIT;
 
   for (c = 0; c < e->channels; c++) {
     ae_stream_set_attenuation_limit (e->streams[c], limit);
@@ -879,7 +886,7 @@ audio_engine_apply (GstAeDenoiseEngine * e, const GstAeDenoiseSettings * s)
   }
 }
 
-/* Runs @n_frames (<= CHUNK_FRAMES) of interleaved input, NULL for silence,
+/* Runs @n_frames (at most CHUNK_FRAMES) of interleaved input, NULL for silence,
  * through deinterleave -> up -> streams -> down, and appends the output to
  * the FIFO, dropping the first drop_frames after a reset.  Never allocates,
  * locks or does I/O. */
@@ -890,18 +897,15 @@ audio_engine_feed (GstAeDenoiseEngine * e, const guint8 * in, gsize n_frames,
   gsize m = n_frames, k, skip;
   guint c;
 
-  g_assert (n_frames <= CHUNK_FRAMES);
-
-  if (e->format == GST_AUDIO_FORMAT_S16)
-    ae_deinterleave_s16 (e->in_planes, (const gint16 *) in, e->channels,
-        n_frames);
-  else
-    ae_deinterleave_f32 (e->in_planes, (const float *) in, e->channels,
-        n_frames);
+  e->deinterleave (e->in_planes, in, e->channels, n_frames);
 
   if (e->up) {
     m = gst_audio_resampler_get_out_frames (e->up, n_frames);
-    g_assert (m <= e->max_model_frames);
+    if (G_UNLIKELY (m > e->max_model_frames)) {
+      /* cannot happen (see audio_engine_new); never write past scratch */
+      e->n_fifo_errors++;
+      m = e->max_model_frames;
+    }
     gst_audio_resampler_resample (e->up, (gpointer *) e->in_planes, n_frames,
         (gpointer *) e->model_planes, m);
   }
@@ -931,7 +935,10 @@ audio_engine_feed (GstAeDenoiseEngine * e, const guint8 * in, gsize n_frames,
   k = m;
   if (e->down && m > 0) {
     k = gst_audio_resampler_get_out_frames (e->down, m);
-    g_assert (k <= e->max_out_frames);
+    if (G_UNLIKELY (k > e->max_out_frames)) {
+      e->n_fifo_errors++;
+      k = e->max_out_frames;
+    }
     gst_audio_resampler_resample (e->down, (gpointer *) e->model_planes, m,
         (gpointer *) e->out_planes, k);
   } else if (e->down) {
@@ -961,12 +968,7 @@ audio_engine_pop (GstAeDenoiseEngine * e, guint8 * out, gsize n_frames,
   gsize n = MIN (n_frames, e->fifo_fill);
   guint c;
 
-  if (e->format == GST_AUDIO_FORMAT_S16)
-    ae_interleave_s16 ((gint16 *) out, (const float *const *) e->fifo_planes,
-        e->channels, n);
-  else
-    ae_interleave_f32 ((float *) out, (const float *const *) e->fifo_planes,
-        e->channels, n);
+  e->interleave (out, (const float *const *) e->fifo_planes, e->channels, n);
   for (c = 0; c < e->channels; c++)
     memmove (e->fifo_planes[c], e->fifo_planes[c] + n,
         (e->fifo_fill - n) * sizeof (float));
@@ -1061,12 +1063,20 @@ gst_ae_denoise_setup (GstAudioFilter * filter, const GstAudioInfo * info)
 {
   GstAeDenoise *self = GST_AE_DENOISE (filter);
   GstAeDenoiseEngine *engine, *old, *pending, *retired;
-  gboolean live, was_configured, latency_changed;
+  gboolean live, same, was_configured, latency_changed;
   AeModel *model;
   GError *err = NULL;
 
   /* only audio caps reach here today; video will pick its own ops */
   live = gst_ae_denoise_upstream_is_live (self);
+
+  /* renegotiated to what runs already: keep the streams going */
+  GST_OBJECT_LOCK (self);
+  same = self->engine && self->configured && live == self->configured_live
+      && gst_audio_info_is_equal (info, &self->configured_info);
+  GST_OBJECT_UNLOCK (self);
+  if (same)
+    return TRUE;
 
   /* non-live: the samples still in the old streams belong to the old caps */
   if (self->engine && !self->engine->live)

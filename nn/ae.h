@@ -113,8 +113,10 @@ AeStatus ae_stream_process (AeStream * stream, float *out, const float *in,
 /* Controls.  Call between ae_stream_process calls, from the thread that
  * processes; each takes effect from the next analysis frame. */
 
-/* The most the noise is turned down, in dB (> 0); G_MAXFLOAT or 0 means no
- * limit. */
+/* The most the noise is turned down, in dB: 0 leaves the signal as it is,
+ * 6 keeps noise at least at half its level; AE_ATTENUATION_NO_LIMIT (or
+ * more) lets the network remove all it can (the default). */
+#define AE_ATTENUATION_NO_LIMIT 200.0f
 void ae_stream_set_attenuation_limit (AeStream * stream, float limit_db);
 /* Wet/dry: 1 = denoised only, 0 = dry only.  The dry path is the input
  * delayed by the latency, so both stay phase-aligned. */

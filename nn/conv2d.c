@@ -263,6 +263,9 @@ forward_direct_task (int task, int thread, gpointer data)
   int b = task / s->c_out, co = task % s->c_out;
   int grp = co / g->cout_g;
   float *y = j->out + ((gsize) b * s->c_out + co) * g->hw_out;
+  /* Locals, not g-> loads: with -fno-strict-aliasing a float store could
+   * alias them, and reloading each one every step stops vectorisation. */
+  const int sh = g->sh, sw = g->sw, w_in = s->w_in, w_out = g->w_out;
   int ci, kh, kw, oh, ow;
   gsize i;
 
@@ -285,10 +288,10 @@ forward_direct_task (int task, int thread, gpointer data)
 
         valid_range (off_w, g->sw, s->w_in, g->w_out, &ow_lo, &ow_hi);
         for (oh = oh_lo; oh < oh_hi; oh++) {
-          float *yr = y + (gsize) oh * g->w_out;
-          const float *xr = xc + (gsize) (oh * g->sh + off_h) * s->w_in;
+          float *yr = y + (gsize) oh * w_out;
+          const float *xr = xc + (gsize) (oh * sh + off_h) * w_in;
           for (ow = ow_lo; ow < ow_hi; ow++)
-            yr[ow] += wv * xr[ow * g->sw + off_w];
+            yr[ow] += wv * xr[ow * sw + off_w];
         }
       }
     }
@@ -445,6 +448,7 @@ din_direct_task (int task, int thread, gpointer data)
   int b = task / s->c_in, ci = task % s->c_in;
   int grp = ci / g->cin_g, cig = ci % g->cin_g;
   float *dx = j->out + ((gsize) b * s->c_in + ci) * g->hw_in;
+  const int sh = g->sh, sw = g->sw, w_in = s->w_in, w_out = g->w_out;
   int co, kh, kw, oh, ow;
 
   for (co = grp * g->cout_g; co < (grp + 1) * g->cout_g; co++) {
@@ -460,10 +464,10 @@ din_direct_task (int task, int thread, gpointer data)
 
         valid_range (off_w, g->sw, s->w_in, g->w_out, &ow_lo, &ow_hi);
         for (oh = oh_lo; oh < oh_hi; oh++) {
-          const float *dyr = dy + (gsize) oh * g->w_out;
-          float *dxr = dx + (gsize) (oh * g->sh + off_h) * s->w_in;
+          const float *dyr = dy + (gsize) oh * w_out;
+          float *dxr = dx + (gsize) (oh * sh + off_h) * w_in;
           for (ow = ow_lo; ow < ow_hi; ow++)
-            dxr[ow * g->sw + off_w] += wv * dyr[ow];
+            dxr[ow * sw + off_w] += wv * dyr[ow];
         }
       }
     }
@@ -478,6 +482,7 @@ dweight_direct_task (int task, int thread, gpointer data)
   const Geom *g = &j->g;
   const AeConv2dShape *s = g->s;
   int co = task, grp = co / g->cout_g;
+  const int sh = g->sh, sw = g->sw, w_in = s->w_in, w_out = g->w_out;
   int ci, kh, kw, b, oh, ow;
 
   for (ci = 0; ci < g->cin_g; ci++) {
@@ -495,10 +500,10 @@ dweight_direct_task (int task, int thread, gpointer data)
           const float *xc = j->x + ((gsize) b * s->c_in
               + (gsize) grp * g->cin_g + ci) * g->hw_in;
           for (oh = oh_lo; oh < oh_hi; oh++) {
-            const float *dyr = dy + (gsize) oh * g->w_out;
-            const float *xr = xc + (gsize) (oh * g->sh + off_h) * s->w_in;
+            const float *dyr = dy + (gsize) oh * w_out;
+            const float *xr = xc + (gsize) (oh * sh + off_h) * w_in;
             for (ow = ow_lo; ow < ow_hi; ow++)
-              acc += dyr[ow] * xr[ow * g->sw + off_w];
+              acc += dyr[ow] * xr[ow * sw + off_w];
           }
         }
         j->dweight[((gsize) co * g->cin_g + ci) * g->kk

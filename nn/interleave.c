@@ -5,9 +5,10 @@
 #include <string.h>
 
 void
-ae_deinterleave_f32 (float *const *dst, const float *src, guint n_channels,
+ae_deinterleave_f32 (float *const *dst, const void *src_, guint n_channels,
     gsize n_frames)
 {
+  const float *src = src_;
   guint c;
   gsize i;
 
@@ -24,9 +25,10 @@ ae_deinterleave_f32 (float *const *dst, const float *src, guint n_channels,
 }
 
 void
-ae_deinterleave_s16 (float *const *dst, const gint16 * src, guint n_channels,
+ae_deinterleave_s16 (float *const *dst, const void *src_, guint n_channels,
     gsize n_frames)
 {
+  const gint16 *src = src_;
   const float scale = 1.0f / AE_S16_SCALE;
   guint c;
   gsize i;
@@ -44,9 +46,10 @@ ae_deinterleave_s16 (float *const *dst, const gint16 * src, guint n_channels,
 }
 
 void
-ae_interleave_f32 (float *dst, const float *const *src, guint n_channels,
+ae_interleave_f32 (void *dst_, const float *const *src, guint n_channels,
     gsize n_frames)
 {
+  float *dst = dst_;
   guint c;
   gsize i;
 
@@ -74,9 +77,10 @@ float_to_s16 (float x)
 }
 
 void
-ae_interleave_s16 (gint16 * dst, const float *const *src, guint n_channels,
+ae_interleave_s16 (void *dst_, const float *const *src, guint n_channels,
     gsize n_frames)
 {
+  gint16 *dst = dst_;
   guint c;
   gsize i;
 

@@ -18,21 +18,26 @@ G_BEGIN_DECLS
  * and the largest positive value is 32767 / 32768. */
 #define AE_S16_SCALE 32768.0f
 
-/* dst[c] (n_frames) = src (n_frames, n_channels)[., c].
- * If @src is NULL every plane is filled with zeros. */
-void ae_deinterleave_f32 (float *const *dst, const float *src,
+/* dst[c] (n_frames) = src (n_frames, n_channels)[., c], @src being float
+ * (f32) or gint16 (s16, converted: dst = src / 32768).  If @src is NULL
+ * every plane is filled with zeros.  One signature for both, so that a
+ * caller can pick the function once, when the format is known. */
+typedef void (*AeDeinterleaveFunc) (float *const *dst, const void *src,
     guint n_channels, gsize n_frames);
-/* As above, converting: dst = src / 32768. */
-void ae_deinterleave_s16 (float *const *dst, const gint16 * src,
+void ae_deinterleave_f32 (float *const *dst, const void *src,
+    guint n_channels, gsize n_frames);
+void ae_deinterleave_s16 (float *const *dst, const void *src,
     guint n_channels, gsize n_frames);
 
-/* dst (n_frames, n_channels)[., c] = src[c] (n_frames). */
-void ae_interleave_f32 (float *dst, const float *const *src,
+/* dst (n_frames, n_channels)[., c] = src[c] (n_frames), @dst being float
+ * (f32) or gint16 (s16, converted: dst = clamp (round (src * 32768),
+ * -32768, 32767), round half to even, NaN to 0; a value that came from
+ * ae_deinterleave_s16 comes back unchanged). */
+typedef void (*AeInterleaveFunc) (void *dst, const float *const *src,
     guint n_channels, gsize n_frames);
-/* As above, converting: dst = clamp (round (src * 32768), -32768, 32767),
- * round half to even; NaN becomes 0.  A value that came from
- * ae_deinterleave_s16 comes back unchanged. */
-void ae_interleave_s16 (gint16 * dst, const float *const *src,
+void ae_interleave_f32 (void *dst, const float *const *src,
+    guint n_channels, gsize n_frames);
+void ae_interleave_s16 (void *dst, const float *const *src,
     guint n_channels, gsize n_frames);
 
 /* TRUE if all @n_bytes of @data are zero bytes (so -0.0f is not silent). */

@@ -10,6 +10,7 @@
 #include <gio/gio.h>
 #include <string.h>
 
+#include "ae-models.h"
 #include "safetensors.h"
 #include "spectrum.h"
 #include "tensor.h"
@@ -352,9 +353,11 @@ ae_model_new_default_audio (guint sample_rate, GError ** error)
   GBytes *bytes = NULL;
   AeModel *model = NULL;
 
+  /* Looked up in our own resource (not the global table) so the static
+   * library's resource object is always linked in. */
   if (sample_rate == 16000 || sample_rate == 48000)
-    bytes = g_resources_lookup_data (path, G_RESOURCE_LOOKUP_FLAGS_NONE,
-        NULL);
+    bytes = g_resource_lookup_data (ae_models_get_resource (), path,
+        G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
   if (!bytes)
     g_set_error (error, AE_ERROR, AE_ERROR_UNSUPPORTED,
         "no embedded speech model for %u Hz (there are models for 16000 "

@@ -668,6 +668,13 @@ ae_safetensors_new_from_bytes (GBytes * bytes, const char *name_for_errors,
         "%s: header is not valid UTF-8 or holds a NUL byte", file);
     return NULL;
   }
+  /* huggingface/safetensors refuses headers that do not open with '{' */
+  if (header[0] != '{') {
+    g_set_error (error, AE_ERROR, AE_ERROR_FORMAT,
+        "%s: header starts with byte 0x%02x, expected '{'", file,
+        (guchar) header[0]);
+    return NULL;
+  }
   if (!check_json_tokens (header, header_len, file, error))
     return NULL;
 

@@ -32,7 +32,8 @@
  *   - The header is UTF-8 and strict JSON (RFC 8259: no comments, no single
  *     quotes, no leading zeros), nested at most
  *     AE_SAFETENSORS_MAX_JSON_DEPTH deep, with no duplicate keys in any
- *     object, and its root is an object.                          FORMAT
+ *     object, and its root is an object whose '{' is the header's first
+ *     byte.                                                       FORMAT
  *   - "__metadata__" is present and maps strings to strings.      FORMAT
  *   - __metadata__ holds "ae.format_version" and its value is "1"; a missing
  *     or other version is refused by name.                        VERSION

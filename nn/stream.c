@@ -145,8 +145,9 @@ ae_stream_get_model (const AeStream * s)
 void
 ae_stream_set_attenuation_limit (AeStream * s, float limit_db)
 {
-  s->floor_gain = (limit_db <= 0.0f || limit_db >= 200.0f) ? 0.0f :
-      powf (10.0f, -limit_db / 20.0f);
+  /* 0 dB: no attenuation at all; very large: no floor. */
+  s->floor_gain = limit_db >= AE_ATTENUATION_NO_LIMIT ? 0.0f :
+      powf (10.0f, -MAX (limit_db, 0.0f) / 20.0f);
 }
 
 void

@@ -15,6 +15,14 @@ G_BEGIN_DECLS
 
 #define AE_ALIGNMENT 64
 
+/* Hot loops get an x86-64-v3 (AVX2, FMA) clone chosen at load time by
+ * ifunc, next to the baseline one. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define AE_TARGET_CLONES __attribute__((target_clones ("arch=x86-64-v3", "default")))
+#else
+#define AE_TARGET_CLONES
+#endif
+
 /* Zero-filled, 64-byte aligned room for @n_floats floats, or NULL if the
  * size overflows or memory is short.  Free with ae_free(). */
 float *ae_alloc_floats (gsize n_floats);

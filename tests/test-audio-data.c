@@ -852,6 +852,28 @@ test_loader_order (void)
   g_free (direct);
 }
 
+/* Item i + n_slots needs item i's slot: acquiring it while item i is held
+ * would block forever, so it is refused with a critical. */
+static void
+test_loader_held_slot (void)
+{
+  FillData fd = { 1600, 2 };
+  AeLoader *loader = ae_loader_new (2, 2 * fd.n * sizeof (float),
+      fill_example, &fd, 0);
+  gpointer a = ae_loader_acquire (loader);
+  gpointer b = ae_loader_acquire (loader);
+
+  ae_loader_release (loader, b);
+  g_test_expect_message (G_LOG_DOMAIN, G_LOG_LEVEL_CRITICAL,
+      "*item 2 goes to the slot of item 0*");
+  g_assert_null (ae_loader_acquire (loader));
+  g_test_assert_expected_messages ();
+  ae_loader_release (loader, a);
+  g_assert_nonnull (ae_loader_acquire (loader));
+  g_assert_cmpuint (ae_loader_get_last_index (loader), ==, 2);
+  ae_loader_free (loader);
+}
+
 static void
 test_loader_free_at_once (void)
 {
@@ -900,6 +922,7 @@ main (int argc, char **argv)
   g_test_add_func ("/train/mixer/ranges", test_mixer_ranges);
   g_test_add_func ("/train/mixer/throughput", test_mixer_throughput);
   g_test_add_func ("/train/loader/order", test_loader_order);
+  g_test_add_func ("/train/loader/held-slot", test_loader_held_slot);
   g_test_add_func ("/train/loader/free-at-once", test_loader_free_at_once);
   ret = g_test_run ();
 

@@ -458,19 +458,20 @@ static const JsonCase json_cases[] = {
         "\"shape\":[2],\"dtype\":\"F32\"}," META "}", 2, -1, 0, -1, NULL},
   {"out of order offsets", "{" META "," T ("b", "[1]", 8, 12) "," T ("a",
           "[2]", 0, 8) "}", 3, -1, 0, -1, NULL},
-  {"whitespace", " {\n\t" META " , " T ("a", "[ 2 ]", 0, 8) "\r\n} ", 2,
+  {"whitespace", "{\n\t" META " , " T ("a", "[ 2 ]", 0, 8) "\r\n} ", 2,
       -1, 0, -1, NULL},
   {"largest finite", "{" META "," T ("a", "[2]", 0, 8) "}", 2, 1, FLT_MAX,
       -1, NULL},
 
   /* JSON */
-  {"not JSON", "hello, world", 0, -1, 0, AE_ERROR_FORMAT, "not valid JSON"},
+  {"not JSON", "{hello, world}", 0, -1, 0, AE_ERROR_FORMAT,
+      "not valid JSON"},
   {"JSON array", "[1,2]", 0, -1, 0, AE_ERROR_FORMAT,
-      "header is a JSON array, expected an object"},
+      "header starts with byte 0x5b, expected '{'"},
   {"JSON string", "\"abc\"", 0, -1, 0, AE_ERROR_FORMAT,
-      "header is a JSON string, expected an object"},
-  {"JSON number", "12", 0, -1, 0, AE_ERROR_FORMAT,
-      "header is a JSON integer, expected an object"},
+      "header starts with byte 0x22, expected '{'"},
+  {"leading space", " {" META "}", 0, -1, 0, AE_ERROR_FORMAT,
+      "header starts with byte 0x20, expected '{'"},
   {"unterminated object", "{" META ",", 0, -1, 0, AE_ERROR_FORMAT,
       "not valid JSON"},
   {"unterminated string", "{\"__meta", 0, -1, 0, AE_ERROR_FORMAT,
@@ -639,7 +640,8 @@ static const RawCase raw_cases[] = {
   {"header length unaligned", 3, "{} ", 3, FALSE, "expected a multiple of 8"},
   {"header not UTF-8", 8, "{\"\xff\":1} ", 8, FALSE, "not valid UTF-8"},
   {"header with NUL", 8, "{}\0     ", 8, FALSE, "NUL byte"},
-  {"header of spaces", 8, "        ", 8, FALSE, "header is empty"},
+  {"header of spaces", 8, "        ", 8, FALSE,
+      "header starts with byte 0x20"},
 };
 
 static void

@@ -26,6 +26,10 @@
 /* Delay search range: peers may add up to tens of ms; none runs ahead. */
 #define MAX_DELAY_S 0.5
 #define MAX_ADVANCE_S 0.05
+/* A run is killed after 30 s plus ten times the audio's duration (a hung
+ * pipeline must not stall the bench). */
+#define RUN_TIMEOUT_S 30.0
+#define RUN_TIMEOUT_RTF 10.0
 /* SI-SDR of an exact pass-through is +inf; cap each file here. */
 #define SI_SDR_CAP_DB 100.0
 
@@ -499,18 +503,20 @@ report (Bench * b, const BenchRunConfig * run, const int *snrs,
       "(wait4), OPENBLAS_NUM_THREADS=1; \"net\" subtracts the same "
       "command with the denoiser replaced by a pass-through, \"gross\" "
       "does not.  RSS growth is the largest per-file difference in peak "
-      "RSS between the two.\n\nSystems:\n\n");
+      "RSS (VmHWM sampled every 2 ms) between the two.\n\nSystems:\n\n");
   for (i = 0; i < b->systems->len; i++) {
     BenchSystem *sys = b->systems->pdata[i];
     if (sys->skip_reason != NULL)
       g_string_append_printf (s, "- **%s**: skipped: %s\n", sys->name,
           sys->skip_reason);
     else
-      g_string_append_printf (s, "- **%s**: %s; null twin: %s%s\n",
+      g_string_append_printf (s, "- **%s**: %s; null twin: %s%s%s%s\n",
           sys->name, sys->description,
           bench_family_name (bench_system_family (sys, 48000)),
           g_str_has_prefix (sys->name, "arnndn") ? " (ffmpeg aresample "
-          "48k, anull at 16 kHz)" : "");
+          "48k, anull at 16 kHz)" : "",
+          sys->failure_note ? ".  **Failures:** " : "",
+          sys->failure_note ? sys->failure_note : "");
   }
   for (r = 0; r < b->n_rates; r++)
     report_rate (s, b, r, snrs, n_snrs);
@@ -703,6 +709,7 @@ main (int argc, char **argv)
       p->argv = bench_run_argv (&run_config, sys, fam, item->input_path,
           res->out_path, item->rate);
       p->log_path = g_strdup_printf ("%s/%s.log", log_dir, flat);
+      p->timeout_s = RUN_TIMEOUT_S + RUN_TIMEOUT_RTF * item->seconds;
       res->proc = p;
       res->si_sdr = res->stoi = NAN;
       g_ptr_array_add (procs, p);
@@ -718,6 +725,7 @@ main (int argc, char **argv)
             nout, item->rate);
         np->log_path = g_strdup_printf ("%s/null_%s_%d.log", log_dir, flat,
             fam);
+        np->timeout_s = RUN_TIMEOUT_S + RUN_TIMEOUT_RTF * item->seconds;
         b.nulls[fam * b.items->len + i] = np;
         g_ptr_array_add (procs, np);
         g_free (nout);
@@ -753,9 +761,33 @@ main (int argc, char **argv)
     BenchProc *p = procs->pdata[i];
     if (p->ok)
       g_unlink (p->log_path);
-    else
-      fprintf (stderr, "failed (exit %d): see %s\n", p->exit_status,
-          p->log_path);
+  }
+  for (s = 0; s < b.n_systems; s++) {
+    BenchSystem *sys = b.systems->pdata[s];
+    guint n_failed = 0, n_timed_out = 0, n_null_failed = 0;
+    const char *first = NULL;
+
+    for (i = 0; i < b.items->len; i++) {
+      BenchProc *p = b.results[s * b.items->len + i].proc;
+      BenchProc *np = b.nulls[bench_system_family (sys,
+              ((BenchItem *) b.items->pdata[i])->rate) * b.items->len + i];
+      if (!p->ok) {
+        n_failed++;
+        n_timed_out += p->timed_out;
+        if (first == NULL)
+          first = p->log_path;
+      }
+      if (!np->ok)
+        n_null_failed++;
+    }
+    if (n_failed > 0 || n_null_failed > 0) {
+      sys->failure_note = g_strdup_printf ("%u of %u runs failed (%u timed "
+          "out, after %.0f s + %.0f x the audio duration), %u null runs "
+          "failed; first failure's log: `%s`", n_failed, b.items->len,
+          n_timed_out, RUN_TIMEOUT_S, RUN_TIMEOUT_RTF, n_null_failed,
+          first ? first : "(none)");
+      fprintf (stderr, "%s: %s\n", sys->name, sys->failure_note);
+    }
   }
   for (f = 0; f < BENCH_N_FAMILIES; f++)
     for (i = 0; i < b.items->len; i++) {

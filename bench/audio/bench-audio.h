@@ -79,6 +79,7 @@ typedef struct
   const char *name;
   const char *description;      /* the exact configuration, for the report */
   char *skip_reason;            /* NULL when runnable */
+  char *failure_note;           /* failed runs, set after running */
 } BenchSystem;
 
 /* The systems, in report order; names as in --systems. */
@@ -96,12 +97,14 @@ typedef struct
 {
   char **argv;
   char *log_path;               /* stdout and stderr of the child */
+  double timeout_s;             /* killed (with its group) after this */
   /* results */
-  gboolean ok;                  /* exited 0 */
+  gboolean ok;                  /* exited 0 within the timeout */
+  gboolean timed_out;
   int exit_status;
   double cpu_s;                 /* user + system, from wait4 */
   double wall_s;
-  double max_rss_mb;
+  double max_rss_mb;            /* VmHWM, sampled while it runs */
 } BenchProc;
 
 /* Runs every proc, @n_jobs at a time, and fills in the results.

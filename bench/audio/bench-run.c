@@ -2,11 +2,13 @@
  * pool that runs them.
  *
  * Each run is one child process per file, so no state carries from one
- * utterance to the next, and its CPU time (user + system, every thread)
- * and peak RSS come from wait4().  Every system has a null twin, the same
- * command with the denoiser replaced by a pass-through (identity, anull,
- * speex-denoise --bypass); the report subtracts the twin's CPU time and
- * RSS, which leaves the cost of the denoiser itself.
+ * utterance to the next.  Its CPU time (user + system, every thread) comes
+ * from wait4(); its peak RSS is VmHWM from /proc, sampled every 2 ms.
+ * Every system has a null twin, the same command with the denoiser
+ * replaced by a pass-through (identity, anull, speex-denoise --bypass);
+ * the report subtracts the twin's CPU time and RSS, which leaves the cost
+ * of the denoiser itself.  A run past its timeout is killed with its
+ * process group.
  *
  * Not here: scoring (ae-bench-audio.c) or the data (bench-set.c).
  */
@@ -41,9 +43,6 @@ static const struct
         "somnolent-hogwash model) at 48 kHz, fed as ffmpeg feeds it "
         "(float, full scale 1); 16 kHz input resampled to 48 kHz and back "
         "(aresample)"},
-  {"arnndn-s16", "as arnndn, but with volume=32768 before and "
-        "volume=1/32768 after (float, no clipping), so RNNoise sees the "
-        "int16 levels it was trained on"},
   {"speexdsp", "speex_preprocess: denoise on, AGC/VAD/dereverb off, "
         "noise-suppress -15 dB (default), 10 ms frames"},
 };
@@ -203,9 +202,6 @@ bench_run_argv (const BenchRunConfig * config, const BenchSystem * system,
         filter = g_strdup ("afftdn=tn=1");
       else if (g_str_equal (name, "anlmdn"))
         filter = g_strdup ("anlmdn");
-      else if (g_str_equal (name, "arnndn-s16"))
-        filter = g_strdup_printf ("volume=32768,arnndn=m=%s,"
-            "volume=1/32768", config->rnnoise_model);
       else
         filter = g_strdup_printf ("arnndn=m=%s", config->rnnoise_model);
       if (family == BENCH_FAMILY_FFMPEG_48K) {
@@ -258,12 +254,45 @@ now_s (void)
   return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* Peak RSS (VmHWM) of a running process in MB, or 0 when it is gone or
+ * has not yet exec'd @program (between fork and exec the child still has
+ * this process's pages).  wait4's ru_maxrss cannot be used: Linux keeps
+ * the pre-exec high-water mark, i.e. this (large) parent's, as a floor. */
+static double
+read_hwm_mb (pid_t pid, const char *program)
+{
+  char path[64], *text = NULL, *line, *base, comm[16];
+  double mb = 0.0;
+
+  g_snprintf (path, sizeof (path), "/proc/%d/status", (int) pid);
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return 0.0;
+  /* "Name:" holds the first 15 bytes of the executable's name */
+  base = g_path_get_basename (program);
+  g_strlcpy (comm, base, sizeof (comm));
+  g_free (base);
+  line = strstr (text, "Name:");
+  if (line != NULL) {
+    line += strlen ("Name:");
+    while (*line == ' ' || *line == '\t')
+      line++;
+    if (strncmp (line, comm, strlen (comm)) == 0
+        && line[strlen (comm)] == '\n'
+        && (line = strstr (text, "VmHWM:")) != NULL)
+      mb = g_ascii_strtod (line + strlen ("VmHWM:"), NULL) / 1024.0;
+  }
+  g_free (text);
+  return mb;
+}
+
 static pid_t
 spawn (BenchProc * proc)
 {
   pid_t pid = fork ();
 
   if (pid == 0) {
+    /* its own process group, so a timeout kills every process it made */
+    setpgid (0, 0);
     int fd = open (proc->log_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     int null_fd = open ("/dev/null", O_RDONLY);
 
@@ -322,11 +351,30 @@ bench_run_all (BenchProc ** procs, guint n_procs, guint n_jobs,
     if (running == 0)
       continue;
 
-    pid = wait4 (-1, &status, 0, &ru);
+    /* poll, so that a hung child can be killed at its deadline */
+    pid = wait4 (-1, &status, WNOHANG, &ru);
     if (pid < 0) {
       if (errno == EINTR)
         continue;
       break;
+    }
+    if (pid == 0) {
+      double t = now_s ();
+
+      for (j = 0; j < n_jobs; j++) {
+        BenchProc *p = procs[slot_proc[j]];
+        if (pids[j] > 0)
+          p->max_rss_mb = MAX (p->max_rss_mb, read_hwm_mb (pids[j],
+                  p->argv[0]));
+        if (pids[j] > 0 && !p->timed_out && p->timeout_s > 0
+            && t - start[j] > p->timeout_s) {
+          p->timed_out = TRUE;
+          kill (-pids[j], SIGKILL);
+          kill (pids[j], SIGKILL);
+        }
+      }
+      g_usleep (2000);
+      continue;
     }
     for (j = 0; j < n_jobs; j++) {
       BenchProc *p;
@@ -337,10 +385,10 @@ bench_run_all (BenchProc ** procs, guint n_procs, guint n_jobs,
       p->wall_s = now_s () - start[j];
       p->cpu_s = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6
           + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
-      p->max_rss_mb = ru.ru_maxrss / 1024.0;   /* kB on Linux */
       p->exit_status = WIFEXITED (status) ? WEXITSTATUS (status)
           : 128 + WTERMSIG (status);
-      p->ok = WIFEXITED (status) && WEXITSTATUS (status) == 0;
+      p->ok = !p->timed_out && WIFEXITED (status)
+          && WEXITSTATUS (status) == 0;
       pids[j] = 0;
       running--;
       done++;

@@ -268,6 +268,21 @@ fade (float *x, gsize n, guint rate)
   }
 }
 
+/* Some recordings carry a DC offset; SI-SDR ignores DC, so the SNRs set
+ * here must too. */
+static void
+remove_dc (float *x, gsize n)
+{
+  double mean = 0.0;
+  gsize i;
+
+  for (i = 0; i < n; i++)
+    mean += x[i];
+  mean /= MAX (n, 1);
+  for (i = 0; i < n; i++)
+    x[i] -= (float) mean;
+}
+
 /* Reads every file of @prefix, trims it, cuts files over 8 s into equal
  * pieces and shuffles the pieces. */
 static Voice *
@@ -308,6 +323,7 @@ voice_load (const char *root, const char *prefix, GRand * rng,
       p->rate = rate;
       p->n = b - a;
       p->x = g_memdup2 (x + a, p->n * sizeof (float));
+      remove_dc (p->x, p->n);
       fade (p->x, p->n, rate);
       g_ptr_array_add (v->pieces, p);
     }
@@ -465,6 +481,7 @@ build_rate (const BenchSetConfig * config, guint rate, GPtrArray * voices,
     float *mix = g_new (float, MAX (n, 1));
     double level = active_rms (clean, n, rate), peak = 0.0, gain;
     double noise_rms = 0.0, speech_rms;
+    float *noise_seg;
     char *clean_path;
     guint s;
 
@@ -476,6 +493,7 @@ build_rate (const BenchSetConfig * config, guint rate, GPtrArray * voices,
       g_free (mix);
       goto out;
     }
+    remove_dc (clean, n);
     gain = pow (10.0, SPEECH_LEVEL_DBFS / 20.0) / level;
     speech_rms = 0.0;
     for (k = 0; k < n; k++) {
@@ -484,8 +502,10 @@ build_rate (const BenchSetConfig * config, guint rate, GPtrArray * voices,
     }
     speech_rms = sqrt (speech_rms / n);
     offset = (gsize) g_rand_double_range (rng, 0.0, noise->n - n);
+    noise_seg = g_memdup2 (noise->x + offset, n * sizeof (float));
+    remove_dc (noise_seg, n);
     for (k = 0; k < n; k++)
-      noise_rms += (double) noise->x[offset + k] * noise->x[offset + k];
+      noise_rms += (double) noise_seg[k] * noise_seg[k];
     noise_rms = sqrt (noise_rms / n);
 
     /* one gain for the utterance: the loudest mixture peaks at 0.9 */
@@ -493,7 +513,7 @@ build_rate (const BenchSetConfig * config, guint rate, GPtrArray * voices,
       double g = speech_rms * pow (10.0, -config->snrs_db[s] / 20.0)
           / noise_rms;
       for (k = 0; k < n; k++)
-        peak = MAX (peak, fabs (clean[k] + g * noise->x[offset + k]));
+        peak = MAX (peak, fabs (clean[k] + g * noise_seg[k]));
     }
     gain = peak > MAX_PEAK ? MAX_PEAK / peak : 1.0;
     for (k = 0; k < n; k++)
@@ -504,6 +524,7 @@ build_rate (const BenchSetConfig * config, guint rate, GPtrArray * voices,
       g_free (clean_path);
       g_free (clean);
       g_free (mix);
+      g_free (noise_seg);
       goto out;
     }
 
@@ -532,12 +553,13 @@ build_rate (const BenchSetConfig * config, guint rate, GPtrArray * voices,
         item->noise = g_strdup (noise->name);
         g = gain * speech_rms * pow (10.0, -item->snr_db / 20.0) / noise_rms;
         for (k = 0; k < n; k++)
-          mix[k] = clean[k] + (float) (g * noise->x[offset + k]);
+          mix[k] = clean[k] + (float) (g * noise_seg[k]);
         if (!bench_write_wav (item->input_path, mix, n, rate, error)) {
           bench_item_free (item);
           g_free (clean_path);
           g_free (clean);
           g_free (mix);
+          g_free (noise_seg);
           goto out;
         }
       }
@@ -549,6 +571,7 @@ build_rate (const BenchSetConfig * config, guint rate, GPtrArray * voices,
     g_free (clean_path);
     g_free (clean);
     g_free (mix);
+    g_free (noise_seg);
   }
   ok = TRUE;
 

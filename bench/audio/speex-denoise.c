@@ -9,7 +9,8 @@
  * otherwise.  speexdsp works on int16, so samples are rounded to 16 bits
  * going in (clipped at full scale) and written back as 32-bit float.
  * The last partial frame is zero-padded and trimmed, so output length
- * equals input length; speexdsp itself adds no delay.
+ * equals input length.  The preprocessor's overlap-add delays the signal
+ * by one frame (10 ms), which the bench finds and removes.
  *
  * --bypass reads, converts to int16 and back, and writes, without the
  * preprocessor: the null run whose cost the bench subtracts.

@@ -29,10 +29,12 @@
 #define RESAMPLER_QUALITY 6
 #define READ_CHUNK_FRAMES 16384
 #define MAX_DEPTH 32
-/* Longer files are refused rather than risking a huge allocation: one
- * hour at 768 kHz. */
-#define MAX_FRAMES ((sf_count_t) 768000 * 3600)
 #define MAX_RATE 768000
+/* Longer files are refused (3 hours is 2 GB of floats at 48 kHz), and a
+ * header's frame count, which a broken file can inflate, only sizes the
+ * first allocation up to INITIAL_FRAMES_MAX (64 MB). */
+#define MAX_SECONDS (3 * 3600)
+#define INITIAL_FRAMES_MAX ((gsize) 1 << 24)
 
 static const char *const audio_extensions[] = {
   ".wav", ".flac", ".ogg", ".oga", ".opus", ".aif", ".aiff", NULL
@@ -155,7 +157,8 @@ collect_files (const char *dir, guint depth, GPtrArray * files,
     if (g_file_test (path, G_FILE_TEST_IS_DIR)) {
       collect_files (path, depth + 1, files, unlisted);
       g_free (path);
-    } else if (is_audio_name (name)) {
+    } else if (is_audio_name (name)
+        && g_file_test (path, G_FILE_TEST_IS_REGULAR)) {
       g_ptr_array_add (files, path);
     } else {
       g_free (path);
@@ -254,11 +257,12 @@ read_channel0 (SNDFILE * sf, const SF_INFO * info, gsize pad_frames,
     gsize * n_frames_out, char **reason)
 {
   gsize capacity, n = 0;
+  gsize max_frames = (gsize) info->samplerate * MAX_SECONDS;
   float *mono, *chunk;
   int channels = info->channels;
 
-  capacity = info->frames > 0 && info->frames < MAX_FRAMES ?
-      (gsize) info->frames : 65536;
+  capacity = info->frames > 0 ? MIN ((gsize) info->frames,
+      INITIAL_FRAMES_MAX) : 65536;
   mono = g_new (float, capacity + pad_frames);
   chunk = g_new (float, (gsize) READ_CHUNK_FRAMES * channels);
   for (;;) {
@@ -267,9 +271,8 @@ read_channel0 (SNDFILE * sf, const SF_INFO * info, gsize pad_frames,
 
     if (got <= 0)
       break;
-    if (n + got > (gsize) MAX_FRAMES) {
-      *reason = g_strdup_printf ("longer than %" G_GINT64_FORMAT " frames",
-          (gint64) MAX_FRAMES);
+    if (n + got > max_frames) {
+      *reason = g_strdup_printf ("longer than %d hours", MAX_SECONDS / 3600);
       goto fail;
     }
     if (n + got > capacity) {

@@ -4,7 +4,8 @@
  * each is decoded with libsndfile, reduced to its channel 0, converted to
  * one rate with GStreamer's Kaiser resampler, and kept as float samples.
  * Files sndfile cannot read, and files shorter than a minimum, are skipped
- * and reported back, not fatal; other files (.txt, .tsv, ...) are ignored.
+ * and reported back, not fatal; other files (.txt, .tsv, ...), hidden
+ * files and hidden folders are ignored.
  *
  * The held-out split is decided from paths alone, before decoding, so
  * loading one side of it never decodes the other.

@@ -108,9 +108,12 @@ ae_loader_acquire (AeLoader * loader)
   g_mutex_lock (&loader->lock);
   slot = (guint) (loader->next_acquire % loader->n_slots);
   if (loader->state[slot] == SLOT_HELD) {
+    guint64 held = loader->slot_index[slot];
+
     g_mutex_unlock (&loader->lock);
-    g_critical ("ae_loader_acquire: all %u slots are held; release one "
-        "first", loader->n_slots);
+    g_critical ("ae_loader_acquire: item %" G_GUINT64_FORMAT " goes to the "
+        "slot of item %" G_GUINT64_FORMAT ", which is still held; release "
+        "it first", held + loader->n_slots, held);
     return NULL;
   }
   while (!(loader->state[slot] == SLOT_READY &&

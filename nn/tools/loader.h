@@ -1,7 +1,7 @@
 /* loader.h: a background thread that fills numbered slots ahead of use.
  *
- * ae-train prepares batch i + 1 .. i + n_slots while it trains on batch
- * i.  One producer thread calls fill (slot, index) for index = first_index,
+ * ae-train prepares batches i + 1 .. i + n_slots - 1 while it trains on
+ * batch i.  One producer thread calls fill (slot, index) for index = first_index,
  * first_index + 1, ... in order, each into a free slot; the consumer gets
  * them back in the same order.  A slot's content must depend only on its
  * index (derive every seed from it), so a run is reproducible whatever the
@@ -33,9 +33,9 @@ AeLoader *ae_loader_new (guint n_slots, gsize slot_bytes, AeLoaderFill fill,
 
 /* The next item, in index order: the k-th call (from 0) returns item
  * first_index + k, blocking until it is filled.  The slot belongs to the
- * caller until ae_loader_release().  At most n_slots may be held at once;
- * acquiring one more is a programmer error (critical, NULL), since it
- * would wait forever. */
+ * caller until ae_loader_release().  Item i and item i + n_slots share a
+ * slot, so acquiring item i + n_slots while item i is still held is a
+ * programmer error (critical, NULL): it would wait forever. */
 gpointer ae_loader_acquire (AeLoader * loader);
 
 /* The index of the item last returned by ae_loader_acquire(). */

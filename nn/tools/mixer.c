@@ -529,6 +529,10 @@ build_speech (float *clean, gsize n, const AeClipSet * speech,
     double out_len = clip->n_samples / speed;
     float gain = 1.0f;
 
+    if (clip->n_samples == 0) {
+      pos++;                    /* a hand-made set; nothing to copy */
+      continue;
+    }
     if (n_clips == 0)
       start = (gsize) ae_rng_below (rng, clip->n_samples);
     else if (out_len > 2.0 * room)
@@ -561,8 +565,13 @@ static void
 noise_clip (float *out, gsize n, const AeClipSet * noise, AeRng * rng)
 {
   const AeClip *clip = &noise->clips[ae_rng_below (rng, noise->n_clips)];
-  gsize pos = (gsize) ae_rng_below (rng, clip->n_samples), done = 0;
+  gsize pos, done = 0;
 
+  if (clip->n_samples == 0) {
+    memset (out, 0, n * sizeof (float));
+    return;
+  }
+  pos = (gsize) ae_rng_below (rng, clip->n_samples);
   while (done < n) {
     gsize len = MIN (n - done, clip->n_samples - pos);
 

@@ -443,11 +443,13 @@ format_eta (char *buf, gsize size, double seconds)
   g_snprintf (buf, size, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60);
 }
 
-/* Writes the best model so far with its training record. */
+/* Writes the best model so far with its training record.  Nothing that
+ * varies between identical runs (times, host names) goes in, so the same
+ * data, seed and thread count give the same bytes. */
 static gboolean
 save_model (const AeSpeechTrainOptions * o, const AeModel * model,
     const AeClipSet * speech, const AeClipSet * noise, guint64 step,
-    double val_loss, double si_sdri, double seconds, GError ** error)
+    double val_loss, double si_sdri, GError ** error)
 {
   char *data = g_strdup_printf ("clean %s: %u files, %.2f h; noise %s: %u "
       "files, %.2f h; held out: %s", o->clean_dir, speech->n_clips,
@@ -457,7 +459,6 @@ save_model (const AeSpeechTrainOptions * o, const AeModel * model,
   char *s_step = g_strdup_printf ("%" G_GUINT64_FORMAT, step);
   char *s_loss = g_strdup_printf ("%.6f", val_loss);
   char *s_sdri = g_strdup_printf ("%.3f", si_sdri);
-  char *s_time = g_strdup_printf ("%.0f", seconds);
   const char *meta[] = {
     "ae.task", "audio-denoise",
     "ae.training.command", o->command_line ? o->command_line : "",
@@ -465,7 +466,6 @@ save_model (const AeSpeechTrainOptions * o, const AeModel * model,
     "ae.training.step", s_step,
     "ae.training.val_loss", s_loss,
     "ae.training.val_si_sdri_db", s_sdri,
-    "ae.training.seconds", s_time,
     NULL
   };
   gboolean ok = ae_model_save (model, o->output, meta, error);
@@ -474,7 +474,6 @@ save_model (const AeSpeechTrainOptions * o, const AeModel * model,
   g_free (s_step);
   g_free (s_loss);
   g_free (s_sdri);
-  g_free (s_time);
   return ok;
 }
 
@@ -634,7 +633,7 @@ ae_train_speech (const AeSpeechTrainOptions * opts, GError ** error)
         best_val = val_loss;
         bad_vals = 0;
         if (!save_model (&o, model, speech, noise, step, val_loss, si_sdri,
-                secs, error)) {
+                error)) {
           ae_model_unref (model);
           goto out;
         }
