@@ -188,6 +188,13 @@ compare_ints (gconstpointer a, gconstpointer b)
   return (x > y) - (x < y);
 }
 
+static int
+compare_doubles (gconstpointer a, gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return (x > y) - (x < y);
+}
+
 static void
 estimate_delays (Bench * b)
 {
@@ -436,7 +443,8 @@ report_rate (GString * s, Bench * b, guint r, const int *snrs, guint n_snrs)
     BenchSystem *sys = b->systems->pdata[s_i];
     BenchFamily fam = bench_system_family (sys, rate);
     Mean clean_sdr = { 0 }, clean_stoi = { 0 };
-    double cpu = 0.0, cpu_null = 0.0, secs = 0.0, rss = -G_MAXDOUBLE;
+    double cpu = 0.0, cpu_null = 0.0, secs = 0.0;
+    GArray *rss = g_array_new (FALSE, FALSE, sizeof (double));
     guint failed = 0, idx = s_i * b->n_rates + r;
 
     for (i = 0; i < b->items->len; i++) {
@@ -458,7 +466,8 @@ report_rate (GString * s, Bench * b, guint r, const int *snrs, guint n_snrs)
         cpu += res->proc->cpu_s;
         cpu_null += null->cpu_s;
         secs += item->seconds;
-        rss = MAX (rss, res->proc->max_rss_mb - null->max_rss_mb);
+        g_array_append_vals (rss, &(double) {
+            res->proc->max_rss_mb - null->max_rss_mb}, 1);
       }
     }
     g_string_append_printf (s, "| %s |", sys->name);
@@ -470,12 +479,15 @@ report_rate (GString * s, Bench * b, guint r, const int *snrs, guint n_snrs)
           b->delay_total[idx]);
     else
       g_string_append (s, " n/a |");
-    if (secs > 0.0)
+    if (secs > 0.0) {
+      g_array_sort (rss, compare_doubles);
       g_string_append_printf (s, " %.4f | %.4f | %.1f |",
-          (cpu - cpu_null) / secs, cpu / secs, rss);
-    else
+          (cpu - cpu_null) / secs, cpu / secs,
+          g_array_index (rss, double, rss->len / 2));
+    } else
       g_string_append (s, " n/a | n/a | n/a |");
     g_string_append_printf (s, " %u |\n", failed);
+    g_array_unref (rss);
   }
   g_free (in_sdr);
   g_free (in_stoi);
@@ -502,8 +514,9 @@ report (Bench * b, const BenchRunConfig * run, const int *snrs,
       "file.  CPU time is user + system of the child and all its threads "
       "(wait4), OPENBLAS_NUM_THREADS=1; \"net\" subtracts the same "
       "command with the denoiser replaced by a pass-through, \"gross\" "
-      "does not.  RSS growth is the largest per-file difference in peak "
-      "RSS (VmHWM sampled every 2 ms) between the two.\n\nSystems:\n\n");
+      "does not.  Peak RSS growth is the median over files of the "
+      "difference in peak RSS (ru_maxrss) between the two.\n\n"
+      "Systems:\n\n");
   for (i = 0; i < b->systems->len; i++) {
     BenchSystem *sys = b->systems->pdata[i];
     if (sys->skip_reason != NULL)
@@ -609,7 +622,7 @@ main (int argc, char **argv)
   GPtrArray *all_systems, *procs;
   Bench b = { 0 };
   GThreadPool *pool;
-  char *command, *text;
+  char *command, *text, *exec_path;
   double t0;
   guint i, s, f;
 
@@ -637,6 +650,19 @@ main (int argc, char **argv)
   }
   if (n_jobs <= 0)
     n_jobs = (int) MAX (1, sysconf (_SC_NPROCESSORS_ONLN));
+  {
+    /* bench-exec is built next to this program */
+    char *self = g_file_read_link ("/proc/self/exe", NULL);
+    char *dir = self ? g_path_get_dirname (self) : g_strdup (".");
+    exec_path = g_build_filename (dir, "bench-exec", NULL);
+    g_free (self);
+    g_free (dir);
+    if (!g_file_test (exec_path, G_FILE_TEST_IS_EXECUTABLE)) {
+      fprintf (stderr, "ae-bench-audio: %s is missing (build it with "
+          "ninja)\n", exec_path);
+      return 1;
+    }
+  }
   t0 = g_get_monotonic_time () / 1e6;
 
   /* the set */
@@ -709,6 +735,7 @@ main (int argc, char **argv)
       p->argv = bench_run_argv (&run_config, sys, fam, item->input_path,
           res->out_path, item->rate);
       p->log_path = g_strdup_printf ("%s/%s.log", log_dir, flat);
+      p->result_path = g_strdup_printf ("%s.rusage", p->log_path);
       p->timeout_s = RUN_TIMEOUT_S + RUN_TIMEOUT_RTF * item->seconds;
       res->proc = p;
       res->si_sdr = res->stoi = NAN;
@@ -725,6 +752,7 @@ main (int argc, char **argv)
             nout, item->rate);
         np->log_path = g_strdup_printf ("%s/null_%s_%d.log", log_dir, flat,
             fam);
+        np->result_path = g_strdup_printf ("%s.rusage", np->log_path);
         np->timeout_s = RUN_TIMEOUT_S + RUN_TIMEOUT_RTF * item->seconds;
         b.nulls[fam * b.items->len + i] = np;
         g_ptr_array_add (procs, np);
@@ -753,8 +781,8 @@ main (int argc, char **argv)
 
   fprintf (stderr, "%u items, %u systems, %u runs, %d at a time\n",
       b.items->len, b.n_systems, procs->len, n_jobs);
-  bench_run_all ((BenchProc **) procs->pdata, procs->len, (guint) n_jobs,
-      progress);
+  bench_run_all (exec_path, (BenchProc **) procs->pdata, procs->len,
+      (guint) n_jobs, progress);
 
   /* failures: keep their logs, drop the rest and the null outputs */
   for (i = 0; i < procs->len; i++) {

@@ -97,6 +97,7 @@ typedef struct
 {
   char **argv;
   char *log_path;               /* stdout and stderr of the child */
+  char *result_path;            /* bench-exec's measurement */
   double timeout_s;             /* killed (with its group) after this */
   /* results */
   gboolean ok;                  /* exited 0 within the timeout */
@@ -104,13 +105,14 @@ typedef struct
   int exit_status;
   double cpu_s;                 /* user + system, from wait4 */
   double wall_s;
-  double max_rss_mb;            /* VmHWM, sampled while it runs */
+  double max_rss_mb;            /* ru_maxrss */
 } BenchProc;
 
-/* Runs every proc, @n_jobs at a time, and fills in the results.
- * @progress, when not NULL, is called after each finishes. */
-void bench_run_all (BenchProc ** procs, guint n_procs, guint n_jobs,
-    void (*progress) (guint done, guint total));
+/* Runs every proc through @exec_path (bench-exec), @n_jobs at a time,
+ * and fills in the results.  @progress, when not NULL, is called after
+ * each finishes. */
+void bench_run_all (const char *exec_path, BenchProc ** procs,
+    guint n_procs, guint n_jobs, void (*progress) (guint done, guint total));
 
 G_END_DECLS
 #endif /* BENCH_AUDIO_H */

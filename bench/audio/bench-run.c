@@ -2,8 +2,8 @@
  * pool that runs them.
  *
  * Each run is one child process per file, so no state carries from one
- * utterance to the next.  Its CPU time (user + system, every thread) comes
- * from wait4(); its peak RSS is VmHWM from /proc, sampled every 2 ms.
+ * utterance to the next.  Its CPU time (user + system, every thread) and
+ * peak RSS come from wait4() in bench-exec, a small wrapper (see there).
  * Every system has a null twin, the same command with the denoiser
  * replaced by a pass-through (identity, anull, speex-denoise --bypass);
  * the report subtracts the twin's CPU time and RSS, which leaves the cost
@@ -13,6 +13,8 @@
  * Not here: scoring (ae-bench-audio.c) or the data (bench-set.c).
  */
 #include "bench-audio.h"
+
+#include <glib/gstdio.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -254,39 +256,8 @@ now_s (void)
   return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-/* Peak RSS (VmHWM) of a running process in MB, or 0 when it is gone or
- * has not yet exec'd @program (between fork and exec the child still has
- * this process's pages).  wait4's ru_maxrss cannot be used: Linux keeps
- * the pre-exec high-water mark, i.e. this (large) parent's, as a floor. */
-static double
-read_hwm_mb (pid_t pid, const char *program)
-{
-  char path[64], *text = NULL, *line, *base, comm[16];
-  double mb = 0.0;
-
-  g_snprintf (path, sizeof (path), "/proc/%d/status", (int) pid);
-  if (!g_file_get_contents (path, &text, NULL, NULL))
-    return 0.0;
-  /* "Name:" holds the first 15 bytes of the executable's name */
-  base = g_path_get_basename (program);
-  g_strlcpy (comm, base, sizeof (comm));
-  g_free (base);
-  line = strstr (text, "Name:");
-  if (line != NULL) {
-    line += strlen ("Name:");
-    while (*line == ' ' || *line == '\t')
-      line++;
-    if (strncmp (line, comm, strlen (comm)) == 0
-        && line[strlen (comm)] == '\n'
-        && (line = strstr (text, "VmHWM:")) != NULL)
-      mb = g_ascii_strtod (line + strlen ("VmHWM:"), NULL) / 1024.0;
-  }
-  g_free (text);
-  return mb;
-}
-
 static pid_t
-spawn (BenchProc * proc)
+spawn (const char *exec_path, BenchProc * proc)
 {
   pid_t pid = fork ();
 
@@ -311,16 +282,47 @@ spawn (BenchProc * proc)
       dup2 (null_fd, STDIN_FILENO);
       close (null_fd);
     }
-    execvp (proc->argv[0], proc->argv);
-    fprintf (stderr, "exec %s: %s\n", proc->argv[0], g_strerror (errno));
+    {
+      /* bench-exec RESULT COMMAND...: see bench-exec.c for why */
+      guint n = g_strv_length (proc->argv);
+      char **argv = g_new0 (char *, n + 3);
+
+      argv[0] = (char *) exec_path;
+      argv[1] = proc->result_path;
+      memcpy (argv + 2, proc->argv, n * sizeof (char *));
+      execv (exec_path, argv);
+    }
+    fprintf (stderr, "exec %s: %s\n", exec_path, g_strerror (errno));
     _exit (127);
   }
   return pid;
 }
 
+/* What bench-exec measured, or the wrapper's own rusage when it wrote
+ * nothing (killed at the timeout). */
+static void
+read_result (BenchProc * p, const struct rusage *ru)
+{
+  char *text = NULL;
+  double cpu;
+  long max_rss_kb;
+
+  if (g_file_get_contents (p->result_path, &text, NULL, NULL)
+      && sscanf (text, "%lf %ld", &cpu, &max_rss_kb) == 2) {
+    p->cpu_s = cpu;
+    p->max_rss_mb = max_rss_kb / 1024.0;
+  } else {
+    p->cpu_s = ru->ru_utime.tv_sec + ru->ru_utime.tv_usec * 1e-6
+        + ru->ru_stime.tv_sec + ru->ru_stime.tv_usec * 1e-6;
+    p->max_rss_mb = 0.0;
+  }
+  g_free (text);
+  g_unlink (p->result_path);
+}
+
 void
-bench_run_all (BenchProc ** procs, guint n_procs, guint n_jobs,
-    void (*progress) (guint done, guint total))
+bench_run_all (const char *exec_path, BenchProc ** procs, guint n_procs,
+    guint n_jobs, void (*progress) (guint done, guint total))
 {
   pid_t *pids = g_new0 (pid_t, n_jobs);
   guint *slot_proc = g_new0 (guint, n_jobs);
@@ -337,7 +339,7 @@ bench_run_all (BenchProc ** procs, guint n_procs, guint n_jobs,
         continue;
       slot_proc[j] = next;
       start[j] = now_s ();
-      pids[j] = spawn (procs[next]);
+      pids[j] = spawn (exec_path, procs[next]);
       if (pids[j] < 0) {
         procs[next]->ok = FALSE;
         procs[next]->exit_status = -1;
@@ -363,9 +365,6 @@ bench_run_all (BenchProc ** procs, guint n_procs, guint n_jobs,
 
       for (j = 0; j < n_jobs; j++) {
         BenchProc *p = procs[slot_proc[j]];
-        if (pids[j] > 0)
-          p->max_rss_mb = MAX (p->max_rss_mb, read_hwm_mb (pids[j],
-                  p->argv[0]));
         if (pids[j] > 0 && !p->timed_out && p->timeout_s > 0
             && t - start[j] > p->timeout_s) {
           p->timed_out = TRUE;
@@ -383,8 +382,7 @@ bench_run_all (BenchProc ** procs, guint n_procs, guint n_jobs,
         continue;
       p = procs[slot_proc[j]];
       p->wall_s = now_s () - start[j];
-      p->cpu_s = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6
-          + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
+      read_result (p, &ru);
       p->exit_status = WIFEXITED (status) ? WEXITSTATUS (status)
           : 128 + WTERMSIG (status);
       p->ok = !p->timed_out && WIFEXITED (status)

@@ -17,7 +17,7 @@ plugin_dir=${AE_PLUGIN_DIR:-build/gst}
 if [ ! -f "$build/build.ninja" ]; then
   meson setup "$build" >/dev/null
 fi
-ninja -C "$build" bench/audio/ae-bench-audio >/dev/null
+ninja -C "$build" bench/audio/ae-bench-audio bench/audio/bench-exec >/dev/null
 # speex-denoise is optional (speexdsp may be missing): build it if meson
 # knows it
 ninja -C "$build" bench/audio/speex-denoise >/dev/null 2>&1 || true
