@@ -5,6 +5,9 @@
  *                  [--output OUT.wav]
  *   ae-train info  MODEL
  *   ae-train score CLEAN.wav PROCESSED.wav
+ *   ae-train fit   --task reconstruct --kind KIND --images DIR -o MODEL
+ *   ae-train sample --model VAE -n N -o DIR
+ *   ae-train encode --model MODEL --images DIR -o CODES.npy
  *
  * Only main() turns a GError into a message and an exit status; everything
  * below it returns errors (STYLE.md section 6).
@@ -17,9 +20,11 @@
 #include <string.h>
 
 #include "metrics.h"
+#include "denseae.h"
 #include "model.h"
 #include "safetensors.h"
 #include "tensor.h"
+#include "train-reconstruct.h"
 #include "train-speech.h"
 
 static void
@@ -49,7 +54,8 @@ cmd_fit (int argc, char **argv, GError ** error)
   char *task = NULL, *clean = NULL, *noise = NULL, *heldout = NULL,
       *output = NULL, *log = NULL, *checkpoint = NULL, *resume = NULL,
       *optimizer = NULL, *schedule = NULL, *arch = NULL, *kind = NULL,
-      *loss = NULL;
+      *loss = NULL, *init = NULL;
+  double distortion_weight = 1.0;
   int rate = 48000, width, code, blocks, kernel, steps, val_every, warmup;
   double lr, clip, wd, momentum, bands_per_erb, snr_min, snr_max;
   gint64 seed;
@@ -76,7 +82,8 @@ cmd_fit (int argc, char **argv, GError ** error)
   {
     GOptionEntry entries[] = {
       {"task", 0, 0, G_OPTION_ARG_STRING, &task,
-          "audio-denoise (this build's one task)", "TASK"},
+          "audio-denoise, or reconstruct (see fit --task reconstruct "
+          "--help)", "TASK"},
       {"kind", 0, 0, G_OPTION_ARG_STRING, &kind,
           "autoencoder kind: audio-denoise trains a denoising autoencoder",
           "denoising"},
@@ -138,6 +145,12 @@ cmd_fit (int argc, char **argv, GError ** error)
           "checkpoint written at each validation and on Ctrl-C", "FILE"},
       {"resume", 0, 0, G_OPTION_ARG_FILENAME, &resume,
           "continue from a checkpoint", "FILE"},
+      {"init", 0, 0, G_OPTION_ARG_FILENAME, &init,
+          "start from a model's weights (fine-tuning; fresh optimiser)",
+          "MODEL"},
+      {"distortion-weight", 0, 0, G_OPTION_ARG_DOUBLE, &distortion_weight,
+            "weight of band gains below their target: > 1 makes removing "
+            "speech cost more than leaving noise", "X"},
       {NULL}
     };
     ctx = g_option_context_new ("- train a model");
@@ -148,8 +161,10 @@ cmd_fit (int argc, char **argv, GError ** error)
 
   if (g_strcmp0 (task, "audio-denoise") != 0) {
     g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
-        task ? "--task %s is not available in this build (audio-denoise is)"
-        : "--task is required (audio-denoise)%s", task ? task : "");
+        task ? "--task %s is not available in this build (audio-denoise "
+        "and reconstruct are)"
+        : "--task is required (audio-denoise or reconstruct)%s",
+        task ? task : "");
     goto out;
   }
   if (kind && g_strcmp0 (kind, "denoising") != 0) {
@@ -191,6 +206,16 @@ cmd_fit (int argc, char **argv, GError ** error)
         "--threads and --lr must be positive");
     goto out;
   }
+  if (resume && init) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
+        "--resume continues a run and --init starts a new one; give one");
+    goto out;
+  }
+  if (distortion_weight < 1.0) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
+        "--distortion-weight %g: must be at least 1", distortion_weight);
+    goto out;
+  }
   if (resume && !checkpoint) {
     g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
         "--resume needs --checkpoint (where to keep saving)");
@@ -216,6 +241,8 @@ cmd_fit (int argc, char **argv, GError ** error)
   o.log_path = log;
   o.checkpoint = checkpoint;
   o.resume = resume;
+  o.init = init;
+  o.distortion_weight = (float) distortion_weight;
   o.command_line = cmdline;
   o.config.sample_rate = rate;
   o.config.hop = rate / 100;
@@ -250,6 +277,7 @@ out:
   g_free (log);
   g_free (checkpoint);
   g_free (resume);
+  g_free (init);
   g_free (optimizer);
   g_free (schedule);
   g_free (arch);
@@ -454,6 +482,16 @@ cmd_info (int argc, char **argv, GError ** error)
     const char *key = ae_safetensors_get_metadata_key (st, i);
     printf ("%-28s %s\n", key, ae_safetensors_get_metadata (st, key));
   }
+  if (!g_strcmp0 (ae_safetensors_get_metadata (st, "ae.arch"),
+          AE_DENSE_AE_ARCH)) {
+    AeDenseAe ae;
+    gboolean ok = ae_dense_ae_init_from_safetensors (&ae, st, error);
+    if (ok)
+      printf ("%-28s %" G_GSIZE_FORMAT "\n", "parameters", ae.n_params);
+    ae_dense_ae_clear (&ae);
+    ae_safetensors_free (st);
+    return ok ? 0 : 1;
+  }
   ae_safetensors_free (st);
   if (!(model = ae_model_new_from_file (argv[1], error)))
     return 1;
@@ -482,7 +520,9 @@ usage (void)
       "  fit    train a model (ae-train fit --help)\n"
       "  eval   denoise a file with a model and score it\n"
       "  info   print a weight file's metadata, size and cost\n"
-      "  score  SNR, SI-SDR and STOI of a file against its clean reference\n");
+      "  score  SNR, SI-SDR and STOI of a file against its clean reference\n"
+      "  sample decode draws from a variational image model's prior\n"
+      "  encode encode image patches to a .npy array of codes\n");
 }
 
 int
@@ -497,8 +537,14 @@ main (int argc, char **argv)
     usage ();
     return cmd ? 0 : 2;
   }
-  if (!strcmp (cmd, "fit"))
+  if (!strcmp (cmd, "fit") && ae_reconstruct_is_task (argc - 1, argv + 1))
+    ret = ae_reconstruct_cmd_fit (argc - 1, argv + 1, &error);
+  else if (!strcmp (cmd, "fit"))
     ret = cmd_fit (argc - 1, argv + 1, &error);
+  else if (!strcmp (cmd, "sample"))
+    ret = ae_reconstruct_cmd_sample (argc - 1, argv + 1, &error);
+  else if (!strcmp (cmd, "encode"))
+    ret = ae_reconstruct_cmd_encode (argc - 1, argv + 1, &error);
   else if (!strcmp (cmd, "eval"))
     ret = cmd_eval (argc - 1, argv + 1, &error);
   else if (!strcmp (cmd, "info"))

@@ -56,6 +56,7 @@ ae_speech_train_options_init (AeSpeechTrainOptions * o)
   o->warmup = 200;
   o->clip = 1.0f;
   o->vad_weight = 0.05f;
+  o->distortion_weight = 1.0f;
   o->seed = 1;
   o->threads = 1;
   o->val_every = 500;
@@ -206,7 +207,7 @@ produce_batch (gpointer slot, gsize slot_bytes, guint64 index,
  *   speech: binary cross-entropy, weighted by vad_weight. */
 static double
 speech_loss (const AeSpeechNet * net, AeSpeechActs * acts, Batch b,
-    float vad_weight, gboolean want_grad)
+    float vad_weight, float distortion_weight, gboolean want_grad)
 {
   int f = net->arch.n_bands, cols = f + 1, n = acts->n, t = acts->t;
   int pad = net->buffers[net->out_buf].pad, s, r, k;
@@ -229,12 +230,14 @@ speech_loss (const AeSpeechNet * net, AeSpeechActs * acts, Batch b,
 
       for (k = 0; k < f; k++) {
         float g = MAX (out[k], 1e-12f), gt = tgt[k], d;
+        float w = g < gt ? distortion_weight : 1.0f;
         if (gt < 0.0f)
           continue;
         d = sqrtf (g) - sqrtf (gt);
-        gain_sum += d * d + (g - gt) * (g - gt);
+        gain_sum += w * (d * d + (g - gt) * (g - gt));
         if (grad)
-          grad[k] = gain_scale * ((1.0f - sqrtf (gt / g)) + 2.0f * (g - gt));
+          grad[k] = w * gain_scale * ((1.0f - sqrtf (gt / g)) +
+              2.0f * (g - gt));
       }
       vad_sum -= v * logf (p) + (1.0f - v) * logf (1.0f - p);
       if (grad)
@@ -328,7 +331,8 @@ validate (ValSet * v, const AeSpeechTrainOptions * o,
 
   load_batch_features (net, &v->acts, b);
   ae_speechnet_forward (net, &v->acts, ae_model_get_params (model));
-  *loss = speech_loss (net, &v->acts, b, o->vad_weight, FALSE);
+  *loss = speech_loss (net, &v->acts, b, o->vad_weight,
+      o->distortion_weight, FALSE);
 
   for (i = 0; i < v->n; i++) {
     const float *noisy = v->noisy + i * v->n_samples;
@@ -534,6 +538,23 @@ ae_train_speech (const AeSpeechTrainOptions * opts, GError ** error)
         "out of memory for batch %d x %d frames", o.batch, o.seq_frames);
     goto out;
   }
+  if (o.init) {
+    AeModel *init = ae_model_new_from_file (o.init, error);
+    const AeSpeechConfig *ic = init ? ae_model_get_speech_config (init) : NULL;
+    if (!init)
+      goto out;
+    if (ic->sample_rate != o.config.sample_rate || ic->hop != o.config.hop
+        || ae_model_get_n_params (init) != net.n_params
+        || memcmp (&ic->arch, &o.config.arch, sizeof (ic->arch)) != 0) {
+      g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
+          "--init %s: its architecture or rate differs from the one asked "
+          "for", o.init);
+      ae_model_unref (init);
+      goto out;
+    }
+    memcpy (params, ae_model_get_params (init), sizeof (float) * net.n_params);
+    ae_model_unref (init);
+  }
   if (o.resume && !load_checkpoint (o.resume, params, &opt, &step,
           &best_val, &bad_vals, error))
     goto out;
@@ -585,7 +606,8 @@ ae_train_speech (const AeSpeechTrainOptions * opts, GError ** error)
     load_batch_features (&net, &acts, b);
     ae_speechnet_forward (&net, &acts, params);
     ae_speech_acts_zero_grad (&acts, &net);
-    loss = speech_loss (&net, &acts, b, o.vad_weight, TRUE);
+    loss = speech_loss (&net, &acts, b, o.vad_weight, o.distortion_weight,
+        TRUE);
     ae_loader_release (loader, slot);
     if (!isfinite (loss)) {
       g_set_error (error, AE_ERROR, AE_ERROR_VALUE,

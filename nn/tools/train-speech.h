@@ -38,6 +38,9 @@ typedef struct
   guint64 warmup;
   float clip;                   /* gradient norm limit; <= 0: none */
   float vad_weight;
+  float distortion_weight;      /* weight of gains below target (>= 1:
+                                 * suppressing speech costs more than
+                                 * leaving noise) */
   guint64 seed;
   int threads;
 
@@ -50,6 +53,7 @@ typedef struct
   const char *log_path;         /* CSV curves, or NULL */
   const char *checkpoint;       /* written at each validation and on ^C */
   const char *resume;           /* checkpoint to continue from, or NULL */
+  const char *init;             /* weights to start from (fine-tuning) */
   const char *command_line;     /* recorded in the model's metadata */
 } AeSpeechTrainOptions;
 

@@ -1,0 +1,906 @@
+/* train-reconstruct.c: image-patch autoencoders for ae-train.
+ *
+ * The loop is plain: draw a batch of random patches (with flips) from the
+ * training images, corrupt them for the denoising kind, draw eps for the
+ * variational one, forward, backward, clip, step.  Validation runs the
+ * same forward on fixed patches with eps and corruption drawn once, and
+ * with the full KL weight, whatever the warm-up.  Not here: GStreamer
+ * (image-data.c), the maths (denseae.c).
+ */
+#include "train-reconstruct.h"
+
+#include "ae.h"
+#include "image-data.h"
+#include "rng.h"
+#include "safetensors.h"
+#include "tensor.h"
+
+#include <cblas.h>
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+void
+ae_recon_train_options_init (AeReconTrainOptions * o)
+{
+  memset (o, 0, sizeof (*o));
+  o->val_fraction = 0.2;
+  o->val_patches = 256;
+  o->frame_interval_s = 1.0;
+  o->max_frames_per_file = 16;
+  o->patch = 16;
+  o->config.kind = AE_DENSE_AE_BASIC;
+  o->config.n_in = 256;
+  o->config.n_hidden = 1;
+  o->config.hidden[0] = 128;
+  o->config.code = 16;
+  o->config.hidden_act = AE_ACT_RELU;
+  o->config.code_act = AE_ACT_NONE;
+  o->config.out_act = AE_ACT_SIGMOID;
+  o->loss.recon = AE_RECON_MSE;
+  o->loss.sparsity = AE_SPARSITY_L1;
+  o->loss.sparsity_rho = 0.05f;
+  o->corruption = AE_CORRUPT_GAUSSIAN;
+  o->corruption_level = 0.2f;
+  o->batch = 64;
+  o->steps = 2000;
+  o->optim.kind = AE_OPTIM_ADAM;
+  o->optim.beta1 = 0.9f;
+  o->optim.beta2 = 0.999f;
+  o->optim.eps = 1e-8f;
+  o->lr = 1e-3f;
+  o->schedule = AE_SCHEDULE_CONSTANT;
+  o->clip = 1.0f;
+  o->seed = 1;
+  o->threads = 1;
+  o->val_every = 100;
+}
+
+/* Splits the sorted @files by a seeded shuffle: n_val files to @val. */
+static gboolean
+split_files (char **files, double fraction, guint64 seed, GPtrArray * train,
+    GPtrArray * val, const char *dir, GError ** error)
+{
+  guint n = g_strv_length (files), n_val, i;
+  guint *order;
+  AeRng rng;
+
+  if (n < 2) {
+    g_set_error (error, AE_ERROR, AE_ERROR_DATA,
+        "%s holds %u image file; the split by file needs at least 2", dir,
+        n);
+    return FALSE;
+  }
+  n_val = CLAMP ((guint) (fraction * n + 0.5), 1, n - 1);
+  order = g_new (guint, n);
+  for (i = 0; i < n; i++)
+    order[i] = i;
+  ae_rng_init (&rng, ae_rng_derive (seed, 101));
+  for (i = n - 1; i > 0; i--) {
+    guint j = (guint) ae_rng_below (&rng, i + 1), t = order[i];
+    order[i] = order[j];
+    order[j] = t;
+  }
+  for (i = 0; i < n; i++)
+    g_ptr_array_add (i < n_val ? val : train, files[order[i]]);
+  g_ptr_array_add (train, NULL);
+  g_ptr_array_add (val, NULL);
+  g_free (order);
+  return TRUE;
+}
+
+static void
+report_skipped (const AeImageSet * set)
+{
+  guint i;
+
+  if (set->skipped->len == 0)
+    return;
+  g_printerr ("warning: skipped %u unreadable file%s\n", set->skipped->len,
+      set->skipped->len == 1 ? "" : "s");
+  for (i = 0; i < set->skipped->len; i++)
+    g_printerr ("  %s\n", (char *) g_ptr_array_index (set->skipped, i));
+}
+
+static gboolean
+load_part (AeImageSet * set, GPtrArray * paths, const AeReconTrainOptions * o,
+    const char *what, GError ** error)
+{
+  AeImageLoadOptions lo;
+
+  ae_image_load_options_init (&lo);
+  lo.frame_interval_s = o->frame_interval_s;
+  lo.max_frames_per_file = o->max_frames_per_file;
+  lo.min_side = o->patch;
+  if (!ae_image_set_load (set, (const char *const *) paths->pdata, &lo,
+          error)) {
+    g_prefix_error (error, "%s, %s files: ", o->images_dir, what);
+    return FALSE;
+  }
+  report_skipped (set);
+  return TRUE;
+}
+
+static void
+draw_batch (const AeImageSet * set, int patch, int rows, gboolean flips,
+    AeRng * rng, float *out)
+{
+  int r, n_in = patch * patch;
+
+  for (r = 0; r < rows; r++) {
+    const AeImage *img = &set->images[ae_rng_below (rng, set->n_images)];
+    ae_image_random_patch (img, patch, flips, rng, out + (gsize) r * n_in);
+  }
+}
+
+static gboolean
+write_model (const AeDenseAe * ae, const AeReconTrainOptions * o,
+    guint64 step, double val_loss, GError ** error)
+{
+  AeSafetensorsWriter *wr = ae_dense_ae_writer_new (ae, "image");
+  char buf[64];
+  gboolean ok;
+
+  ae_safetensors_writer_add_metadata (wr, "ae.task", "reconstruct");
+  g_snprintf (buf, sizeof (buf), "%d", o->patch);
+  ae_safetensors_writer_add_metadata (wr, "ae.patch", buf);
+  ae_safetensors_writer_add_metadata (wr, "ae.loss",
+      ae_recon_loss_to_string (o->loss.recon));
+  g_snprintf (buf, sizeof (buf), "%" G_GUINT64_FORMAT, step);
+  ae_safetensors_writer_add_metadata (wr, "ae.train.step", buf);
+  g_ascii_formatd (buf, sizeof (buf), "%.6g", val_loss);
+  ae_safetensors_writer_add_metadata (wr, "ae.train.val_loss", buf);
+  if (o->command_line)
+    ae_safetensors_writer_add_metadata (wr, "ae.train.command_line",
+        o->command_line);
+  ok = ae_safetensors_writer_write_file (wr, o->output, error);
+  ae_safetensors_writer_free (wr);
+  return ok;
+}
+
+gboolean
+ae_train_reconstruct (const AeReconTrainOptions * o, GError ** error)
+{
+  AeDenseAeConfig c = o->config;
+  AeDenseAeLoss loss = o->loss;
+  AeImageSet train = { 0 }, val = { 0 };
+  GPtrArray *train_paths = g_ptr_array_new (), *val_paths =
+      g_ptr_array_new ();
+  char **files = NULL;
+  AeDenseAe ae = { 0 };
+  AeDenseAeWork w = { 0 }, wv = { 0 };
+  AeOptimizer opt = { 0 };
+  AeRng rng;
+  float *x = NULL, *xin = NULL, *eps = NULL, *grads = NULL;
+  float *vx = NULL, *vin = NULL, *veps = NULL;
+  FILE *log = NULL;
+  gboolean ok = FALSE, vae, denoise;
+  double best = INFINITY, train_sum = 0.0;
+  guint64 step, train_count = 0;
+  int n_in, nv = MAX (o->val_patches, 1);
+
+  c.n_in = o->patch * o->patch;
+  n_in = c.n_in;
+  vae = c.kind == AE_DENSE_AE_VARIATIONAL;
+  denoise = c.kind == AE_DENSE_AE_DENOISING;
+  if (!ae_dense_ae_init (&ae, &c, error)
+      || !ae_dense_ae_loss_check (&c, &loss, error))
+    goto out;
+  openblas_set_num_threads (MAX (o->threads, 1));
+
+  if (!(files = ae_image_list_files (o->images_dir, error))
+      || !split_files (files, o->val_fraction, o->seed, train_paths,
+          val_paths, o->images_dir, error)
+      || !load_part (&train, train_paths, o, "training", error)
+      || !load_part (&val, val_paths, o, "validation", error))
+    goto out;
+  g_print ("%u training frames from %u files, %u validation frames from %u "
+      "files; %" G_GSIZE_FORMAT " parameters\n", train.n_images,
+      train.n_files_used, val.n_images, val.n_files_used, ae.n_params);
+
+  if (!ae_dense_ae_work_init (&w, &c, o->batch, error)
+      || !ae_dense_ae_work_init (&wv, &c, nv, error))
+    goto out;
+  if (!ae_optimizer_init (&opt, &o->optim, ae.n_params)) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT, "optimizer settings");
+    goto out;
+  }
+  x = ae_alloc_floats ((gsize) o->batch * n_in);
+  xin = ae_alloc_floats ((gsize) o->batch * n_in);
+  eps = ae_alloc_floats ((gsize) o->batch * c.code);
+  grads = ae_alloc_floats (ae.n_params);
+  vx = ae_alloc_floats ((gsize) nv * n_in);
+  vin = ae_alloc_floats ((gsize) nv * n_in);
+  veps = ae_alloc_floats ((gsize) nv * c.code);
+
+  /* Everything random is a stream of its own, derived from the seed. */
+  ae_rng_init (&rng, ae_rng_derive (o->seed, 1));
+  draw_batch (&val, o->patch, nv, FALSE, &rng, vx);
+  if (denoise)
+    ae_dense_ae_corrupt (o->corruption, o->corruption_level, &rng, vin, vx,
+        (gsize) nv * n_in);
+  else
+    memcpy (vin, vx, sizeof (float) * nv * n_in);
+  ae_dense_ae_draw_normal (&rng, veps, (gsize) nv * c.code);
+  ae_rng_init (&rng, ae_rng_derive (o->seed, 0));
+  ae_dense_ae_init_weights (&ae, &rng);
+  ae_rng_init (&rng, ae_rng_derive (o->seed, 2));
+
+  if (o->log_path) {
+    if (!(log = fopen (o->log_path, "w"))) {
+      g_set_error (error, AE_ERROR, AE_ERROR_IO, "cannot write log %s",
+          o->log_path);
+      goto out;
+    }
+    fprintf (log, "step,train_loss,val_loss,val_recon,val_penalty,lr,"
+        "kl_weight\n");
+  }
+
+  for (step = 0; step <= o->steps; step++) {
+    float lr = ae_schedule_lr (o->schedule, o->lr, step, o->steps, o->warmup);
+
+    loss.kl_weight = o->loss.kl_weight;
+    if (vae && o->kl_warmup > 0 && step < o->kl_warmup)
+      loss.kl_weight *= (float) step / (float) o->kl_warmup;
+
+    if (step % o->val_every == 0 || step == o->steps) {
+      AeDenseAeLoss full = o->loss;
+      AeDenseAeLossParts parts;
+      double train_loss = train_count ? train_sum / train_count : NAN;
+
+      ae_dense_ae_forward (&ae, &wv, vin, vae ? veps : NULL, nv);
+      ae_dense_ae_loss (&ae, &wv, &full, vx, nv, &parts);
+      if (!isfinite (parts.total)) {
+        g_set_error (error, AE_ERROR, AE_ERROR_VALUE,
+            "validation loss is %g at step %" G_GUINT64_FORMAT
+            "; %s keeps the last good model", parts.total, step, o->output);
+        goto out;
+      }
+      g_print ("step %6" G_GUINT64_FORMAT "  train %.5f  val %.5f "
+          "(recon %.5f)%s\n", step, train_loss, parts.total, parts.recon,
+          parts.total < best ? "  *" : "");
+      if (log) {
+        fprintf (log, "%" G_GUINT64_FORMAT ",%.6f,%.6f,%.6f,%.6f,%.3e,%.4f\n",
+            step, train_loss, parts.total, parts.recon, parts.penalty, lr,
+            vae ? loss.kl_weight : 0.0f);
+        fflush (log);
+      }
+      if (parts.total < best) {
+        best = parts.total;
+        if (!write_model (&ae, o, step, best, error))
+          goto out;
+      }
+      train_sum = 0.0;
+      train_count = 0;
+    }
+    if (step == o->steps)
+      break;
+
+    draw_batch (&train, o->patch, o->batch, TRUE, &rng, x);
+    if (denoise)
+      ae_dense_ae_corrupt (o->corruption, o->corruption_level, &rng, xin, x,
+          (gsize) o->batch * n_in);
+    else
+      memcpy (xin, x, sizeof (float) * o->batch * n_in);
+    if (vae)
+      ae_dense_ae_draw_normal (&rng, eps, (gsize) o->batch * c.code);
+    ae_dense_ae_forward (&ae, &w, xin, vae ? eps : NULL, o->batch);
+    {
+      double l = ae_dense_ae_loss (&ae, &w, &loss, x, o->batch, NULL);
+      if (!isfinite (l)) {
+        g_set_error (error, AE_ERROR, AE_ERROR_VALUE,
+            "training loss is %g at step %" G_GUINT64_FORMAT
+            "; %s keeps the last good model (try a lower --lr)", l, step,
+            o->output);
+        goto out;
+      }
+      train_sum += l;
+      train_count++;
+    }
+    memset (grads, 0, sizeof (float) * ae.n_params);
+    ae_dense_ae_backward (&ae, &w, &loss, grads, NULL, xin, vae ? eps : NULL,
+        x, o->batch);
+    ae_clip_grad_norm (grads, ae.n_params, o->clip);
+    ae_optimizer_step (&opt, ae.params, grads, lr);
+  }
+  g_print ("best validation loss %.5f, written to %s\n", best, o->output);
+  ok = TRUE;
+
+out:
+  if (log)
+    fclose (log);
+  ae_free (x);
+  ae_free (xin);
+  ae_free (eps);
+  ae_free (grads);
+  ae_free (vx);
+  ae_free (vin);
+  ae_free (veps);
+  ae_optimizer_clear (&opt);
+  ae_dense_ae_work_clear (&w);
+  ae_dense_ae_work_clear (&wv);
+  ae_dense_ae_clear (&ae);
+  ae_image_set_clear (&train);
+  ae_image_set_clear (&val);
+  g_ptr_array_free (train_paths, TRUE);
+  g_ptr_array_free (val_paths, TRUE);
+  g_strfreev (files);
+  return ok;
+}
+
+/* --- Command line --- */
+
+static gboolean
+parse_with (GOptionContext * ctx, int *argc, char ***argv, GError ** error)
+{
+  gboolean ok = g_option_context_parse (ctx, argc, argv, error);
+
+  if (ok && *argc > 1) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
+        "unexpected argument \"%s\"", (*argv)[1]);
+    ok = FALSE;
+  }
+  return ok;
+}
+
+gboolean
+ae_reconstruct_is_task (int argc, char **argv)
+{
+  int i;
+
+  for (i = 1; i < argc; i++) {
+    if (!strcmp (argv[i], "--task=reconstruct"))
+      return TRUE;
+    if (!strcmp (argv[i], "--task") && i + 1 < argc
+        && !strcmp (argv[i + 1], "reconstruct"))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* "128" or "256,64" into config->hidden; "" or "0" for none. */
+static gboolean
+parse_hidden (const char *s, AeDenseAeConfig * c, GError ** error)
+{
+  char **parts = g_strsplit (s, ",", -1);
+  guint n = g_strv_length (parts), i;
+  gboolean ok = TRUE;
+
+  c->n_hidden = 0;
+  if (n == 1 && (!strcmp (parts[0], "0") || !parts[0][0]))
+    n = 0;
+  if (n > AE_DENSE_AE_MAX_HIDDEN)
+    ok = FALSE;
+  for (i = 0; ok && i < n; i++) {
+    guint64 v;
+    ok = g_ascii_string_to_unsigned (parts[i], 10, 1, AE_DENSE_AE_MAX_WIDTH,
+        &v, NULL);
+    c->hidden[i] = (int) v;
+  }
+  g_strfreev (parts);
+  if (!ok) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
+        "--hidden %s: expected up to %d widths like 128 or 256,64", s,
+        AE_DENSE_AE_MAX_HIDDEN);
+    return FALSE;
+  }
+  c->n_hidden = (int) n;
+  return TRUE;
+}
+
+static gboolean
+parse_act (const char *option, const char *s, AeAct * act, GError ** error)
+{
+  if (!strcmp (s, "linear"))
+    s = "none";
+  if (!ae_act_from_string (s, act) || *act == AE_ACT_PRELU) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
+        "%s %s is unknown (relu, leaky_relu, tanh, sigmoid, softplus, "
+        "linear)", option, s);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+#define NOT_SET -1.0
+
+/* --option given for a kind that has no use for it. */
+static gboolean
+refuse_for_kind (double value, const char *option, AeDenseAeKind kind,
+    AeDenseAeKind wants, GError ** error)
+{
+  if (value != NOT_SET && kind != wants) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
+        "%s applies to --kind %s only, not %s", option,
+        ae_dense_ae_kind_to_string (wants), ae_dense_ae_kind_to_string (kind));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+int
+ae_reconstruct_cmd_fit (int argc, char **argv, GError ** error)
+{
+  AeReconTrainOptions o;
+  char *task = NULL, *kind = NULL, *images = NULL, *loss = NULL,
+      *output = NULL, *log = NULL, *optimizer = NULL, *schedule = NULL,
+      *hidden = NULL, *act = NULL, *code_act = NULL, *out_act = NULL;
+  int steps, val_every, warmup, kl_warmup = -1, max_frames;
+  double lr, clip, wd = 0.0, momentum = 0.9, noise_sigma = NOT_SET,
+      mask_prob = NOT_SET, sparsity_weight = NOT_SET,
+      sparsity_target = NOT_SET, contractive_weight = NOT_SET,
+      kl_weight = NOT_SET;
+  gint64 seed;
+  gboolean ok = FALSE;
+  char *cmdline = g_strjoinv (" ", argv);
+  GOptionContext *ctx;
+
+  ae_recon_train_options_init (&o);
+  steps = (int) o.steps;
+  val_every = (int) o.val_every;
+  warmup = (int) o.warmup;
+  lr = o.lr;
+  clip = o.clip;
+  seed = (gint64) o.seed;
+  max_frames = (int) o.max_frames_per_file;
+  {
+    GOptionEntry entries[] = {
+      {"task", 0, 0, G_OPTION_ARG_STRING, &task, "reconstruct", "TASK"},
+      {"kind", 0, 0, G_OPTION_ARG_STRING, &kind,
+          "basic, denoising, sparse, contractive or variational", "KIND"},
+      {"images", 0, 0, G_OPTION_ARG_FILENAME, &images,
+          "folder of images or videos (searched recursively)", "DIR"},
+      {"output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
+          "weight file to write (best validation loss so far)", "MODEL"},
+      {"loss", 0, 0, G_OPTION_ARG_STRING, &loss, "mse, bce or l1", "NAME"},
+      {"patch", 0, 0, G_OPTION_ARG_INT, &o.patch, "patch side, pixels", "N"},
+      {"code", 0, 0, G_OPTION_ARG_INT, &o.config.code, "code width", "N"},
+      {"hidden", 0, 0, G_OPTION_ARG_STRING, &hidden,
+          "hidden widths, encoder order (e.g. 128 or 256,64; 0: none)", "N"},
+      {"activation", 0, 0, G_OPTION_ARG_STRING, &act,
+          "hidden activation (default relu; sigmoid for contractive)", "ACT"},
+      {"code-act", 0, 0, G_OPTION_ARG_STRING, &code_act,
+          "code activation (default linear; sigmoid for KL sparsity)", "ACT"},
+      {"output-act", 0, 0, G_OPTION_ARG_STRING, &out_act,
+          "sigmoid (default) or linear", "ACT"},
+      {"noise-sigma", 0, 0, G_OPTION_ARG_DOUBLE, &noise_sigma,
+          "denoising: Gaussian corruption (default 0.2)", "X"},
+      {"mask-prob", 0, 0, G_OPTION_ARG_DOUBLE, &mask_prob,
+          "denoising: zero each pixel with this probability instead", "X"},
+      {"sparsity-weight", 0, 0, G_OPTION_ARG_DOUBLE, &sparsity_weight,
+          "sparse: penalty weight (default 1e-3 L1, 0.1 KL)", "X"},
+      {"sparsity-target", 0, 0, G_OPTION_ARG_DOUBLE, &sparsity_target,
+          "sparse: KL sparsity with this mean activation (default: L1)",
+          "RHO"},
+      {"contractive-weight", 0, 0, G_OPTION_ARG_DOUBLE, &contractive_weight,
+          "contractive: penalty weight (default 0.1)", "X"},
+      {"kl-weight", 0, 0, G_OPTION_ARG_DOUBLE, &kl_weight,
+          "variational: KL weight (default 1)", "X"},
+      {"kl-warmup", 0, 0, G_OPTION_ARG_INT, &kl_warmup,
+          "variational: steps of linear KL warm-up (default 0)", "N"},
+      {"batch", 0, 0, G_OPTION_ARG_INT, &o.batch, "patches per step", "N"},
+      {"steps", 0, 0, G_OPTION_ARG_INT, &steps, "optimiser steps", "N"},
+      {"optimizer", 0, 0, G_OPTION_ARG_STRING, &optimizer,
+          "adam, adamw or sgd", "NAME"},
+      {"lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "base learning rate", "X"},
+      {"schedule", 0, 0, G_OPTION_ARG_STRING, &schedule,
+          "constant, step or cosine", "NAME"},
+      {"warmup", 0, 0, G_OPTION_ARG_INT, &warmup, "warm-up steps", "N"},
+      {"clip", 0, 0, G_OPTION_ARG_DOUBLE, &clip,
+          "gradient norm limit (0: none)", "X"},
+      {"weight-decay", 0, 0, G_OPTION_ARG_DOUBLE, &wd, "weight decay", "X"},
+      {"momentum", 0, 0, G_OPTION_ARG_DOUBLE, &momentum, "SGD momentum",
+          "X"},
+      {"seed", 0, 0, G_OPTION_ARG_INT64, &seed, "random seed", "N"},
+      {"threads", 0, 0, G_OPTION_ARG_INT, &o.threads, "BLAS threads", "N"},
+      {"val-every", 0, 0, G_OPTION_ARG_INT, &val_every,
+          "steps between validations", "N"},
+      {"val-fraction", 0, 0, G_OPTION_ARG_DOUBLE, &o.val_fraction,
+          "share of the files held out", "X"},
+      {"val-patches", 0, 0, G_OPTION_ARG_INT, &o.val_patches,
+          "validation patches", "N"},
+      {"frame-interval", 0, 0, G_OPTION_ARG_DOUBLE, &o.frame_interval_s,
+          "videos: seconds between frames taken", "S"},
+      {"max-frames", 0, 0, G_OPTION_ARG_INT, &max_frames,
+          "videos: frames taken per file", "N"},
+      {"log", 0, 0, G_OPTION_ARG_FILENAME, &log, "CSV of the curves", "FILE"},
+      {NULL}
+    };
+    ctx = g_option_context_new ("- train an image-patch autoencoder");
+    g_option_context_add_main_entries (ctx, entries, NULL);
+    if (!parse_with (ctx, &argc, &argv, error))
+      goto out;
+  }
+
+#define REFUSE(...) do { \
+    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT, __VA_ARGS__); \
+    goto out; } while (0)
+
+  if (g_strcmp0 (task, "reconstruct") != 0)
+    REFUSE ("--task %s is not reconstruct", task ? task : "(none)");
+  if (kind && !ae_dense_ae_kind_from_string (kind, &o.config.kind))
+    REFUSE ("--kind %s is unknown (basic, denoising, sparse, contractive, "
+        "variational)", kind);
+  if (!images || !output)
+    REFUSE ("reconstruct needs --images DIR and -o MODEL");
+  if (loss && !ae_recon_loss_from_string (loss, &o.loss.recon))
+    REFUSE ("--loss %s is unknown for reconstruct (mse, bce, l1)", loss);
+  if (o.patch < 2 || o.patch > 256)
+    REFUSE ("--patch %d: 2 .. 256 pixels", o.patch);
+  if (o.config.code < 1 || o.config.code > AE_DENSE_AE_MAX_WIDTH)
+    REFUSE ("--code %d must be positive", o.config.code);
+  if (hidden && !parse_hidden (hidden, &o.config, error))
+    goto out;
+  if (o.batch < 1 || steps < 1 || val_every < 1 || o.val_patches < 1
+      || lr <= 0.0 || o.threads < 1 || max_frames < 1
+      || !(o.frame_interval_s >= 0.0))
+    REFUSE ("--batch, --steps, --val-every, --val-patches, --threads, "
+        "--max-frames and --lr must be positive");
+  if (!(o.val_fraction > 0.0 && o.val_fraction < 1.0))
+    REFUSE ("--val-fraction %g is not in (0, 1)", o.val_fraction);
+
+  /* Options that belong to one kind. */
+  if (!refuse_for_kind (noise_sigma, "--noise-sigma", o.config.kind,
+          AE_DENSE_AE_DENOISING, error)
+      || !refuse_for_kind (mask_prob, "--mask-prob", o.config.kind,
+          AE_DENSE_AE_DENOISING, error)
+      || !refuse_for_kind (sparsity_weight, "--sparsity-weight",
+          o.config.kind, AE_DENSE_AE_SPARSE, error)
+      || !refuse_for_kind (sparsity_target, "--sparsity-target",
+          o.config.kind, AE_DENSE_AE_SPARSE, error)
+      || !refuse_for_kind (contractive_weight, "--contractive-weight",
+          o.config.kind, AE_DENSE_AE_CONTRACTIVE, error)
+      || !refuse_for_kind (kl_weight, "--kl-weight", o.config.kind,
+          AE_DENSE_AE_VARIATIONAL, error)
+      || !refuse_for_kind (kl_warmup >= 0 ? kl_warmup : NOT_SET,
+          "--kl-warmup", o.config.kind, AE_DENSE_AE_VARIATIONAL, error))
+    goto out;
+  if (noise_sigma != NOT_SET && mask_prob != NOT_SET)
+    REFUSE ("--noise-sigma and --mask-prob are two corruptions; pick one");
+  if (noise_sigma != NOT_SET) {
+    if (!(noise_sigma > 0.0))
+      REFUSE ("--noise-sigma %g must be positive", noise_sigma);
+    o.corruption_level = (float) noise_sigma;
+  }
+  if (mask_prob != NOT_SET) {
+    if (!(mask_prob > 0.0 && mask_prob < 1.0))
+      REFUSE ("--mask-prob %g is not in (0, 1)", mask_prob);
+    o.corruption = AE_CORRUPT_MASK;
+    o.corruption_level = (float) mask_prob;
+  }
+  if (sparsity_target != NOT_SET) {
+    o.loss.sparsity = AE_SPARSITY_KL;
+    o.loss.sparsity_rho = (float) sparsity_target;
+    o.config.code_act = AE_ACT_SIGMOID;
+  }
+  o.loss.sparsity_weight = sparsity_weight != NOT_SET ?
+      (float) sparsity_weight : o.loss.sparsity == AE_SPARSITY_KL ?
+      0.1f : 1e-3f;
+  o.loss.contractive_weight = contractive_weight != NOT_SET ?
+      (float) contractive_weight : 0.1f;
+  o.loss.kl_weight = kl_weight != NOT_SET ? (float) kl_weight : 1.0f;
+  o.kl_warmup = kl_warmup > 0 ? (guint64) kl_warmup : 0;
+  if (o.config.kind == AE_DENSE_AE_CONTRACTIVE)
+    o.config.hidden_act = AE_ACT_SIGMOID;
+
+  if (act && !parse_act ("--activation", act, &o.config.hidden_act, error))
+    goto out;
+  if (code_act) {
+    AeAct a;
+    if (!parse_act ("--code-act", code_act, &a, error))
+      goto out;
+    if (o.config.kind == AE_DENSE_AE_VARIATIONAL && a != AE_ACT_NONE)
+      REFUSE ("--code-act %s: a variational code is linear", code_act);
+    if (o.loss.sparsity == AE_SPARSITY_KL && a != AE_ACT_SIGMOID)
+      REFUSE ("--code-act %s: --sparsity-target needs a sigmoid code",
+          code_act);
+    o.config.code_act = a;
+  }
+  if (out_act) {
+    if (!strcmp (out_act, "sigmoid"))
+      o.config.out_act = AE_ACT_SIGMOID;
+    else if (!strcmp (out_act, "linear") || !strcmp (out_act, "none"))
+      o.config.out_act = AE_ACT_NONE;
+    else
+      REFUSE ("--output-act %s is unknown (sigmoid, linear)", out_act);
+  }
+  if (o.loss.recon == AE_RECON_BCE && o.config.out_act != AE_ACT_SIGMOID)
+    REFUSE ("--loss bce needs a sigmoid output; --output-act %s "
+        "contradicts it", out_act);
+  if (optimizer && !ae_optim_kind_from_string (optimizer, &o.optim.kind))
+    REFUSE ("--optimizer %s is unknown (adam, adamw, sgd)", optimizer);
+  if (schedule && !ae_schedule_from_string (schedule, &o.schedule))
+    REFUSE ("--schedule %s is unknown (constant, step, cosine)", schedule);
+#undef REFUSE
+  if (o.optim.kind == AE_OPTIM_SGD)
+    o.optim.beta1 = (float) momentum;
+  o.optim.weight_decay = (float) wd;
+  o.config.n_in = o.patch * o.patch;
+  /* The model's own checks (contractive with a ReLU first layer, ...). */
+  if (!ae_dense_ae_config_check (&o.config, error)
+      || !ae_dense_ae_loss_check (&o.config, &o.loss, error)) {
+    if (error && *error)
+      (*error)->code = AE_ERROR_ARGUMENT;
+    goto out;
+  }
+
+  o.max_frames_per_file = (guint) max_frames;
+  o.images_dir = images;
+  o.output = output;
+  o.log_path = log;
+  o.command_line = cmdline;
+  o.steps = steps;
+  o.val_every = val_every;
+  o.warmup = warmup;
+  o.lr = (float) lr;
+  o.clip = (float) clip;
+  o.seed = (guint64) seed;
+  ok = ae_train_reconstruct (&o, error);
+
+out:
+  g_option_context_free (ctx);
+  g_free (task);
+  g_free (kind);
+  g_free (images);
+  g_free (loss);
+  g_free (output);
+  g_free (log);
+  g_free (optimizer);
+  g_free (schedule);
+  g_free (hidden);
+  g_free (act);
+  g_free (code_act);
+  g_free (out_act);
+  g_free (cmdline);
+  return ok ? 0 : 1;
+}
+
+/* Loads an image model: dense-ae-v1 with modality "image" and ae.patch
+ * matching its input width. */
+static gboolean
+load_image_model (const char *path, AeDenseAe * ae, int *patch,
+    GError ** error)
+{
+  AeSafetensors *st = ae_safetensors_new_from_file (path, error);
+  const char *modality, *p;
+  guint64 v = 0;
+
+  if (!st || !ae_dense_ae_init_from_safetensors (ae, st, error)) {
+    if (st)
+      ae_safetensors_free (st);
+    return FALSE;
+  }
+  modality = ae_safetensors_get_metadata (st, "ae.modality");
+  p = ae_safetensors_get_metadata (st, "ae.patch");
+  if (g_strcmp0 (modality, "image") != 0 || !p
+      || !g_ascii_string_to_unsigned (p, 10, 1, 256, &v, NULL)
+      || (int) (v * v) != ae->config.n_in) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARCH,
+        "%s: not an image model (ae.modality \"%s\", ae.patch \"%s\", "
+        "input width %d)", path, modality ? modality : "", p ? p : "",
+        ae->config.n_in);
+    ae_dense_ae_clear (ae);
+    ae_safetensors_free (st);
+    return FALSE;
+  }
+  *patch = (int) v;
+  ae_safetensors_free (st);
+  return TRUE;
+}
+
+static gboolean
+write_pgm (const char *path, const float *x, int side, GError ** error)
+{
+  GString *s = g_string_new (NULL);
+  GError *local = NULL;
+  int i;
+  gboolean ok;
+
+  g_string_append_printf (s, "P5\n%d %d\n255\n", side, side);
+  for (i = 0; i < side * side; i++) {
+    float v = CLAMP (x[i], 0.0f, 1.0f);
+    g_string_append_c (s, (char) (guint8) lrintf (v * 255.0f));
+  }
+  ok = g_file_set_contents (path, s->str, s->len, &local);
+  if (!ok) {
+    g_set_error (error, AE_ERROR, AE_ERROR_IO, "%s", local->message);
+    g_error_free (local);
+  }
+  g_string_free (s, TRUE);
+  return ok;
+}
+
+int
+ae_reconstruct_cmd_sample (int argc, char **argv, GError ** error)
+{
+  char *model_path = NULL, *out_dir = NULL;
+  int n = 16, patch = 0, i, ret = 1;
+  gint64 seed = 1;
+  AeDenseAe ae = { 0 };
+  AeDenseAeWork w = { 0 };
+  AeRng rng;
+  float *z = NULL;
+  GOptionEntry entries[] = {
+    {"model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path,
+        "variational image model", "MODEL"},
+    {"count", 'n', 0, G_OPTION_ARG_INT, &n, "images to draw", "N"},
+    {"output", 'o', 0, G_OPTION_ARG_FILENAME, &out_dir,
+        "folder for sample-NNNN.pgm", "DIR"},
+    {"seed", 0, 0, G_OPTION_ARG_INT64, &seed, "random seed", "N"},
+    {NULL}
+  };
+  GOptionContext *ctx =
+      g_option_context_new ("- decode draws from a VAE's prior");
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!parse_with (ctx, &argc, &argv, error))
+    goto out;
+  if (!model_path || !out_dir) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
+        "sample needs --model MODEL and -o DIR");
+    goto out;
+  }
+  if (n < 1 || n > 1000000) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
+        "-n %d: 1 .. 1000000 images", n);
+    goto out;
+  }
+  if (!load_image_model (model_path, &ae, &patch, error))
+    goto out;
+  if (ae.config.kind != AE_DENSE_AE_VARIATIONAL) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
+        "%s is a %s autoencoder; sample decodes draws from a variational "
+        "one's prior", model_path,
+        ae_dense_ae_kind_to_string (ae.config.kind));
+    goto out;
+  }
+  if (g_mkdir_with_parents (out_dir, 0755) != 0) {
+    g_set_error (error, AE_ERROR, AE_ERROR_IO, "cannot create %s: %s",
+        out_dir, g_strerror (errno));
+    goto out;
+  }
+  if (!ae_dense_ae_work_init (&w, &ae.config, 1, error))
+    goto out;
+  z = ae_alloc_floats (ae.config.code);
+  ae_rng_init (&rng, (guint64) seed);
+  for (i = 0; i < n; i++) {
+    char name[32], *path;
+    gboolean ok;
+
+    ae_dense_ae_draw_normal (&rng, z, ae.config.code);
+    ae_dense_ae_decode (&ae, &w, z, 1);
+    g_snprintf (name, sizeof (name), "sample-%04d.pgm", i);
+    path = g_build_filename (out_dir, name, NULL);
+    ok = write_pgm (path, w.out, patch, error);
+    g_free (path);
+    if (!ok)
+      goto out;
+  }
+  g_print ("%d samples of %dx%d written to %s\n", n, patch, patch, out_dir);
+  ret = 0;
+
+out:
+  g_option_context_free (ctx);
+  ae_free (z);
+  ae_dense_ae_work_clear (&w);
+  ae_dense_ae_clear (&ae);
+  g_free (model_path);
+  g_free (out_dir);
+  return ret;
+}
+
+/* A .npy v1.0 file: magic, version, u16 header length, the header dict
+ * padded with spaces to a 64-byte boundary and ended by '\n', then the
+ * little-endian float32 data in C order. */
+static gboolean
+write_npy (const char *path, const float *data, guint rows, int cols,
+    GError ** error)
+{
+  GString *s = g_string_new (NULL);
+  GError *local = NULL;
+  char dict[128];
+  gsize hlen;
+  gboolean ok;
+
+  g_snprintf (dict, sizeof (dict), "{'descr': '<f4', 'fortran_order': "
+      "False, 'shape': (%u, %d), }", rows, cols);
+  hlen = strlen (dict) + 1;
+  hlen += (64 - (10 + hlen) % 64) % 64;
+  g_string_append_len (s, "\x93NUMPY\x01\x00", 8);
+  g_string_append_c (s, (char) (hlen & 0xff));
+  g_string_append_c (s, (char) (hlen >> 8));
+  g_string_append (s, dict);
+  while (s->len < 10 + hlen - 1)
+    g_string_append_c (s, ' ');
+  g_string_append_c (s, '\n');
+  g_string_append_len (s, (const char *) data,
+      (gssize) (sizeof (float) * rows * cols));
+  ok = g_file_set_contents (path, s->str, s->len, &local);
+  if (!ok) {
+    g_set_error (error, AE_ERROR, AE_ERROR_IO, "%s", local->message);
+    g_error_free (local);
+  }
+  g_string_free (s, TRUE);
+  return ok;
+}
+
+int
+ae_reconstruct_cmd_encode (int argc, char **argv, GError ** error)
+{
+  char *model_path = NULL, *images = NULL, *output = NULL;
+  char **files = NULL;
+  int patch = 0, ret = 1;
+  AeDenseAe ae = { 0 };
+  AeDenseAeWork w = { 0 };
+  AeImageSet set = { 0 };
+  AeImageLoadOptions lo;
+  float *x = NULL, *codes = NULL;
+  guint n_tiles = 0, i, t, row = 0;
+  GOptionEntry entries[] = {
+    {"model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, "image model",
+        "MODEL"},
+    {"images", 0, 0, G_OPTION_ARG_FILENAME, &images,
+        "folder of images or videos", "DIR"},
+    {"output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
+        "codes, float32 (n_patches, code)", "CODES.npy"},
+    {NULL}
+  };
+  GOptionContext *ctx = g_option_context_new ("- encode image patches "
+      "(non-overlapping tiles, file by file) to a .npy array");
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!parse_with (ctx, &argc, &argv, error))
+    goto out;
+  if (!model_path || !images || !output) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
+        "encode needs --model MODEL, --images DIR and -o CODES.npy");
+    goto out;
+  }
+  if (!load_image_model (model_path, &ae, &patch, error))
+    goto out;
+  ae_image_load_options_init (&lo);
+  lo.min_side = patch;
+  if (!(files = ae_image_list_files (images, error))
+      || !ae_image_set_load (&set, (const char *const *) files, &lo, error))
+    goto out;
+  report_skipped (&set);
+  for (i = 0; i < set.n_images; i++)
+    n_tiles += ae_image_n_tiles (&set.images[i], patch);
+  if (!ae_dense_ae_work_init (&w, &ae.config, 1, error))
+    goto out;
+  x = ae_alloc_floats ((gsize) patch * patch);
+  codes = ae_alloc_floats ((gsize) n_tiles * ae.config.code);
+  if (!x || !codes) {
+    g_set_error (error, AE_ERROR, AE_ERROR_DATA, "%u patches: no memory",
+        n_tiles);
+    goto out;
+  }
+  /* One tile at a time: the variational kind encodes to its mean. */
+  for (i = 0; i < set.n_images; i++)
+    for (t = 0; t < ae_image_n_tiles (&set.images[i], patch); t++) {
+      ae_image_tile (&set.images[i], patch, t, x);
+      ae_dense_ae_forward (&ae, &w, x, NULL, 1);
+      memcpy (codes + (gsize) row++ * ae.config.code, w.code,
+          sizeof (float) * ae.config.code);
+    }
+  if (!write_npy (output, codes, n_tiles, ae.config.code, error))
+    goto out;
+  g_print ("%u patches of %dx%d from %u frames encoded to %s (%u, %d)\n",
+      n_tiles, patch, patch, set.n_images, output, n_tiles, ae.config.code);
+  ret = 0;
+
+out:
+  g_option_context_free (ctx);
+  ae_free (x);
+  ae_free (codes);
+  ae_dense_ae_work_clear (&w);
+  ae_dense_ae_clear (&ae);
+  ae_image_set_clear (&set);
+  g_strfreev (files);
+  g_free (model_path);
+  g_free (images);
+  g_free (output);
+  return ret;
+}

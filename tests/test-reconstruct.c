@@ -1,0 +1,408 @@
+/* test-reconstruct.c: ae-train fit --task reconstruct, sample and encode,
+ * end to end through the binary.
+ *
+ *   - a folder of small PNGs of videotestsrc's moving ball (plus an
+ *     unreadable file and a short AVI) is the corpus;
+ *   - for every kind, a short fit lowers the validation loss in its CSV log
+ *     to at most half its start;
+ *   - sample writes N PGM files of the model's patch size;
+ *   - encode writes a .npy whose header parses and whose size matches its
+ *     shape;
+ *   - contradictory options, an empty folder and a non-variational sample
+ *     are refused with a message naming the problem.
+ *
+ * Usage: test-reconstruct PATH-TO-ae-train (meson passes it).
+ */
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+static const char *ae_train;
+static char *work_dir;          /* temp folder: images/, models, logs */
+static char *image_dir;
+
+/* Runs ae-train with @args (NULL-terminated); returns the exit status and
+ * the captured stderr in @err (may be NULL). */
+static int
+run_ae_train (const char *const *args, char **err)
+{
+  GPtrArray *argv = g_ptr_array_new ();
+  char *out = NULL, *e = NULL;
+  int status = -1;
+  GError *error = NULL;
+  guint i;
+
+  g_ptr_array_add (argv, (gpointer) ae_train);
+  for (i = 0; args[i]; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  if (!g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT,
+          NULL, NULL, &out, &e, &status, &error))
+    g_error ("cannot run %s: %s", ae_train, error->message);
+  g_ptr_array_free (argv, TRUE);
+  g_free (out);
+  if (err)
+    *err = e;
+  else
+    g_free (e);
+  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+static void
+gst_launch (const char *pipeline)
+{
+  char *cmd = g_strdup_printf ("gst-launch-1.0 -q %s", pipeline);
+  int status;
+  GError *error = NULL;
+
+  if (!g_spawn_command_line_sync (cmd, NULL, NULL, &status, &error)
+      || !g_spawn_check_wait_status (status, &error))
+    g_error ("%s: %s", cmd, error->message);
+  g_free (cmd);
+}
+
+static void
+make_corpus (void)
+{
+  /* A ball moving three ways, four frames each: any split by file leaves
+   * validation frames like the training ones, so the loss can fall. */
+  static const char *const motions[] = { "wavy", "sweep", "hsweep" };
+  char *cmd, *broken;
+  guint i;
+
+  work_dir = g_dir_make_tmp ("test-reconstruct-XXXXXX", NULL);
+  g_assert_nonnull (work_dir);
+  image_dir = g_build_filename (work_dir, "images", NULL);
+  g_assert_cmpint (g_mkdir (image_dir, 0755), ==, 0);
+  for (i = 0; i < G_N_ELEMENTS (motions); i++) {
+    cmd = g_strdup_printf ("videotestsrc pattern=ball motion=%s "
+        "num-buffers=4 ! video/x-raw,width=32,height=32 ! pngenc ! "
+        "multifilesink location=%s/ball-%s-%%02d.png", motions[i], image_dir,
+        motions[i]);
+    gst_launch (cmd);
+    g_free (cmd);
+  }
+  /* A video: frames are taken at an interval. */
+  cmd = g_strdup_printf ("videotestsrc pattern=ball num-buffers=20 ! "
+      "video/x-raw,format=I420,width=32,height=32,framerate=10/1 ! avimux ! "
+      "filesink location=%s/clip.avi", image_dir);
+  gst_launch (cmd);
+  g_free (cmd);
+  broken = g_build_filename (image_dir, "broken.png", NULL);
+  g_assert_true (g_file_set_contents (broken, "not a png", -1, NULL));
+  g_free (broken);
+}
+
+static char *
+work_path (const char *name)
+{
+  return g_build_filename (work_dir, name, NULL);
+}
+
+/* First and lowest val_loss (third column) of a fit's CSV log. */
+static void
+read_log (const char *path, double *first, double *best)
+{
+  char *text = NULL, **lines;
+  guint i, n = 0;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  lines = g_strsplit (text, "\n", -1);
+  g_assert_true (g_str_has_prefix (lines[0], "step,train_loss,val_loss"));
+  for (i = 1; lines[i] && lines[i][0]; i++) {
+    char **f = g_strsplit (lines[i], ",", -1);
+    double v;
+
+    g_assert_cmpuint (g_strv_length (f), >=, 3);
+    v = g_ascii_strtod (f[2], NULL);
+    if (n++ == 0)
+      *first = *best = v;
+    *best = MIN (*best, v);
+    g_strfreev (f);
+  }
+  g_assert_cmpuint (n, >=, 3);
+  g_strfreev (lines);
+  g_free (text);
+}
+
+typedef struct
+{
+  const char *kind;
+  const char *extra[8];
+} FitCase;
+
+static const FitCase fit_cases[] = {
+  {"basic", {"--loss", "mse", NULL}},
+  {"denoising", {"--loss", "mse", "--mask-prob", "0.25", NULL}},
+  {"sparse", {"--loss", "l1", "--sparsity-target", "0.1", NULL}},
+  {"contractive", {"--loss", "mse", "--contractive-weight", "0.05", NULL}},
+  {"variational", {"--loss", "bce", "--kl-warmup", "100", "--kl-weight",
+          "0.1", NULL}},
+};
+
+static void
+test_fit (gconstpointer data)
+{
+  const FitCase *c = data;
+  char *model = work_path (c->kind), *log, *err = NULL, *model_file;
+  const char *args[40] = { "fit", "--task", "reconstruct", "--kind", c->kind,
+    "--images", image_dir, "--patch", "8", "--code", "6", "--hidden", "24",
+    "--steps", "500", "--val-every", "50", "--batch", "32", "--lr", "0.003",
+    "--val-patches", "128", "-o", NULL
+  };
+  int n = 24, i, status;
+  double first = 0.0, best = 0.0;
+
+  model_file = g_strconcat (model, ".safetensors", NULL);
+  log = g_strconcat (model, ".csv", NULL);
+  args[n++] = model_file;
+  args[n++] = "--log";
+  args[n++] = log;
+  for (i = 0; c->extra[i]; i++)
+    args[n++] = c->extra[i];
+  args[n] = NULL;
+  status = run_ae_train (args, &err);
+  if (status != 0)
+    g_error ("fit --kind %s failed (%d): %s", c->kind, status, err);
+  /* The corrupt file is skipped with a counted warning, not fatal. */
+  g_assert_nonnull (strstr (err, "skipped 1 unreadable file"));
+  g_assert_nonnull (strstr (err, "broken.png"));
+  read_log (log, &first, &best);
+  if (!(best <= 0.5 * first))
+    g_error ("--kind %s: validation loss %.5f -> %.5f, not halved", c->kind,
+        first, best);
+  g_assert_true (g_file_test (model_file, G_FILE_TEST_IS_REGULAR));
+  g_free (err);
+  g_free (model);
+  g_free (model_file);
+  g_free (log);
+}
+
+static void
+test_sample (void)
+{
+  char *model = work_path ("variational.safetensors");
+  char *out = work_path ("samples");
+  const char *args[] = { "sample", "--model", model, "-n", "3", "-o", out,
+    NULL
+  };
+  int i;
+
+  if (!g_file_test (model, G_FILE_TEST_EXISTS)) {
+    g_test_skip ("the variational fit did not run");
+    goto done;
+  }
+  g_assert_cmpint (run_ae_train (args, NULL), ==, 0);
+  for (i = 0; i < 4; i++) {
+    char name[32], *path, *text = NULL;
+    gsize len = 0;
+
+    g_snprintf (name, sizeof (name), "sample-%04d.pgm", i);
+    path = g_build_filename (out, name, NULL);
+    if (i == 3) {
+      g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+    } else {
+      g_assert_true (g_file_get_contents (path, &text, &len, NULL));
+      g_assert_cmpuint (len, ==, strlen ("P5\n8 8\n255\n") + 64);
+      g_assert_true (g_str_has_prefix (text, "P5\n8 8\n255\n"));
+      g_unlink (path);
+    }
+    g_free (text);
+    g_free (path);
+  }
+  g_rmdir (out);
+done:
+  g_free (model);
+  g_free (out);
+}
+
+static void
+test_encode (void)
+{
+  char *model = work_path ("basic.safetensors");
+  char *out = work_path ("codes.npy");
+  const char *args[] = { "encode", "--model", model, "--images", image_dir,
+    "-o", out, NULL
+  };
+  char *data = NULL, *header, *shape;
+  gsize len = 0, hlen;
+  guint64 rows, cols;
+  char *end;
+
+  if (!g_file_test (model, G_FILE_TEST_EXISTS)) {
+    g_test_skip ("the basic fit did not run");
+    goto done;
+  }
+  g_assert_cmpint (run_ae_train (args, NULL), ==, 0);
+  g_assert_true (g_file_get_contents (out, &data, &len, NULL));
+  g_assert_cmpuint (len, >, 10);
+  g_assert_cmpmem (data, 8, "\x93NUMPY\x01\x00", 8);
+  hlen = (guchar) data[8] | ((gsize) (guchar) data[9] << 8);
+  g_assert_cmpuint ((10 + hlen) % 16, ==, 0);
+  g_assert_cmpuint (len, >=, 10 + hlen);
+  g_assert_cmpint (data[10 + hlen - 1], ==, '\n');
+  header = g_strndup (data + 10, hlen);
+  g_assert_nonnull (strstr (header, "'descr': '<f4'"));
+  g_assert_nonnull (strstr (header, "'fortran_order': False"));
+  shape = strstr (header, "'shape': (");
+  g_assert_nonnull (shape);
+  rows = g_ascii_strtoull (shape + 10, &end, 10);
+  g_assert_true (end[0] == ',' && end[1] == ' ');
+  cols = g_ascii_strtoull (end + 2, &end, 10);
+  g_assert_cmpint (end[0], ==, ')');
+  /* 12 PNG frames of 32x32 and 2 video frames: 16 tiles of 8x8 each. */
+  g_assert_cmpuint (rows, ==, 14 * 16);
+  g_assert_cmpuint (cols, ==, 6);
+  g_assert_cmpuint (len, ==, 10 + hlen + rows * cols * 4);
+  g_free (header);
+  g_unlink (out);
+done:
+  g_free (data);
+  g_free (model);
+  g_free (out);
+}
+
+typedef struct
+{
+  const char *what;
+  const char *args[12];
+  const char *expect;           /* in stderr */
+} Refusal;
+
+static void
+test_refusals (void)
+{
+  char *empty = work_path ("empty");
+  char *model = work_path ("refused.safetensors");
+  char *basic = work_path ("basic.safetensors");
+  char *samples = work_path ("refused-samples");
+  const char *fit[] = { "fit", "--task", "reconstruct", "--images", image_dir,
+    "-o", model, "--steps", "1", NULL
+  };
+  const Refusal cases[] = {
+    {"sparsity weight without sparse",
+        {"--kind", "basic", "--sparsity-weight", "0.1"}, "--sparsity-weight"},
+    {"noise on a sparse model",
+        {"--kind", "sparse", "--noise-sigma", "0.1"}, "--noise-sigma"},
+    {"KL weight without variational",
+        {"--kind", "denoising", "--kl-weight", "0.5"}, "--kl-weight"},
+    {"KL warm-up without variational",
+        {"--kind", "basic", "--kl-warmup", "10"}, "--kl-warmup"},
+    {"two corruptions",
+        {"--kind", "denoising", "--noise-sigma", "0.1", "--mask-prob", "0.2"},
+        "pick one"},
+    {"bce with a linear output",
+        {"--loss", "bce", "--output-act", "linear"}, "sigmoid"},
+    {"contractive with relu", {"--kind", "contractive", "--activation",
+            "relu"}, "sigmoid or tanh"},
+    {"linear variational code only",
+        {"--kind", "variational", "--code-act", "tanh"}, "linear"},
+    {"unknown kind", {"--kind", "fancy"}, "fancy"},
+    {"unknown loss", {"--loss", "gain"}, "gain"},
+    {"empty folder", {"--images", empty}, empty},
+  };
+  guint i, j;
+  int n;
+
+  g_assert_cmpint (g_mkdir (empty, 0755), ==, 0);
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    const char *args[32];
+    char *err = NULL;
+
+    for (n = 0; fit[n]; n++)
+      args[n] = fit[n];
+    for (j = 0; cases[i].args[j]; j++)
+      args[n++] = cases[i].args[j];
+    args[n] = NULL;
+    g_assert_cmpint (run_ae_train (args, &err), !=, 0);
+    if (!strstr (err, cases[i].expect))
+      g_error ("%s: stderr \"%s\" does not mention \"%s\"", cases[i].what,
+          err, cases[i].expect);
+    g_free (err);
+    g_assert_false (g_file_test (model, G_FILE_TEST_EXISTS));
+  }
+
+  /* The audio task keeps its own refusals. */
+  {
+    const char *args[] = { "fit", "--task", "audio-denoise", "--kind",
+      "sparse", NULL
+    };
+    char *err = NULL;
+    g_assert_cmpint (run_ae_train (args, &err), !=, 0);
+    g_assert_nonnull (strstr (err, "--kind sparse"));
+    g_free (err);
+  }
+  /* Sampling needs a variational model. */
+  if (g_file_test (basic, G_FILE_TEST_EXISTS)) {
+    const char *args[] = { "sample", "--model", basic, "-n", "2", "-o",
+      samples, NULL
+    };
+    char *err = NULL;
+    g_assert_cmpint (run_ae_train (args, &err), !=, 0);
+    g_assert_nonnull (strstr (err, "variational"));
+    g_assert_false (g_file_test (samples, G_FILE_TEST_EXISTS));
+    g_free (err);
+  }
+  g_rmdir (empty);
+  g_free (empty);
+  g_free (model);
+  g_free (basic);
+  g_free (samples);
+}
+
+static gboolean
+remove_tree (const char *path)
+{
+  GDir *d = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (d) {
+    while ((name = g_dir_read_name (d))) {
+      char *p = g_build_filename (path, name, NULL);
+      remove_tree (p);
+      g_free (p);
+    }
+    g_dir_close (d);
+    return g_rmdir (path) == 0;
+  }
+  return g_unlink (path) == 0;
+}
+
+int
+main (int argc, char **argv)
+{
+  guint i;
+  int ret;
+
+  g_test_init (&argc, &argv, NULL);
+  if (argc < 2) {
+    g_printerr ("usage: %s PATH-TO-ae-train\n", argv[0]);
+    return 2;
+  }
+  ae_train = argv[1];
+  {
+    char *gst_launch_path = g_find_program_in_path ("gst-launch-1.0");
+    if (!gst_launch_path) {
+      g_printerr ("gst-launch-1.0 not found\n");
+      return 77;
+    }
+    g_free (gst_launch_path);
+  }
+  g_setenv ("OPENBLAS_NUM_THREADS", "1", TRUE);
+  make_corpus ();
+  for (i = 0; i < G_N_ELEMENTS (fit_cases); i++) {
+    char *name = g_strdup_printf ("/reconstruct/fit/%s", fit_cases[i].kind);
+    g_test_add_data_func (name, &fit_cases[i], test_fit);
+    g_free (name);
+  }
+  g_test_add_func ("/reconstruct/tools/sample", test_sample);
+  g_test_add_func ("/reconstruct/tools/encode", test_encode);
+  g_test_add_func ("/reconstruct/tools/refusals", test_refusals);
+  ret = g_test_run ();
+  remove_tree (work_dir);
+  g_free (work_dir);
+  g_free (image_dir);
+  return ret;
+}
