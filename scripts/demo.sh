@@ -23,7 +23,7 @@ dur=$(soxi -D "$out/clean.wav")
 # Noise: pink noise with a slow swell, plus 50 Hz hum with harmonics,
 # mixed at about 0 dB SNR.  -R makes sox's noise repeatable.
 sox -q -R -n -r "$rate" -c 1 -e float -b 32 "$out/pink.wav" \
-  synth "$dur" pinknoise tremolo 0.3 40 vol 0.25
+  synth "$dur" pinknoise tremolo 0.3 40 vol 0.5
 sox -q -R -n -r "$rate" -c 1 -e float -b 32 "$out/hum.wav" \
   synth "$dur" sine 50 sine 150 sine 250 remix 1-3 vol 0.05
 sox -q -m "$out/pink.wav" "$out/hum.wav" "$out/noise.wav"

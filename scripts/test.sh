@@ -10,6 +10,6 @@ status=0
 echo "== tests: build/ =="
 meson test -C build --print-errorlogs --num-processes 2 || status=1
 echo "== tests: build-asan/ (address, undefined) =="
-ASAN_OPTIONS=detect_leaks=0 meson test -C build-asan --print-errorlogs \
+meson test -C build-asan --print-errorlogs \
   --num-processes 2 --timeout-multiplier 4 || status=1
 exit $status
