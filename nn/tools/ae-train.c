@@ -26,6 +26,7 @@
 #include "tensor.h"
 #include "train-reconstruct.h"
 #include "train-speech.h"
+#include "cli.h"
 
 static void
 on_sigint (int sig)
@@ -34,8 +35,8 @@ on_sigint (int sig)
   g_atomic_int_set (&ae_train_interrupted, 1);
 }
 
-static gboolean
-parse_with (GOptionContext * ctx, int *argc, char ***argv, GError ** error)
+gboolean
+ae_cli_parse (GOptionContext * ctx, int *argc, char ***argv, GError ** error)
 {
   gboolean ok = g_option_context_parse (ctx, argc, argv, error);
 
@@ -155,7 +156,7 @@ cmd_fit (int argc, char **argv, GError ** error)
     };
     ctx = g_option_context_new ("- train a model");
     g_option_context_add_main_entries (ctx, entries, NULL);
-    if (!parse_with (ctx, &argc, &argv, error))
+    if (!ae_cli_parse (ctx, &argc, &argv, error))
       goto out;
   }
 
@@ -335,7 +336,7 @@ cmd_eval (int argc, char **argv, GError ** error)
   GOptionContext *ctx = g_option_context_new ("- denoise a file and score it");
 
   g_option_context_add_main_entries (ctx, entries, NULL);
-  if (!parse_with (ctx, &argc, &argv, error))
+  if (!ae_cli_parse (ctx, &argc, &argv, error))
     goto out;
   if (!model_path || !input) {
     g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,

@@ -8,6 +8,7 @@
  * (image-data.c), the maths (denseae.c).
  */
 #include "train-reconstruct.h"
+#include "cli.h"
 
 #include "ae.h"
 #include "image-data.h"
@@ -332,18 +333,6 @@ out:
 
 /* --- Command line --- */
 
-static gboolean
-parse_with (GOptionContext * ctx, int *argc, char ***argv, GError ** error)
-{
-  gboolean ok = g_option_context_parse (ctx, argc, argv, error);
-
-  if (ok && *argc > 1) {
-    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
-        "unexpected argument \"%s\"", (*argv)[1]);
-    ok = FALSE;
-  }
-  return ok;
-}
 
 gboolean
 ae_reconstruct_is_task (int argc, char **argv)
@@ -510,7 +499,7 @@ ae_reconstruct_cmd_fit (int argc, char **argv, GError ** error)
     };
     ctx = g_option_context_new ("- train an image-patch autoencoder");
     g_option_context_add_main_entries (ctx, entries, NULL);
-    if (!parse_with (ctx, &argc, &argv, error))
+    if (!ae_cli_parse (ctx, &argc, &argv, error))
       goto out;
   }
 
@@ -735,7 +724,7 @@ ae_reconstruct_cmd_sample (int argc, char **argv, GError ** error)
       g_option_context_new ("- decode draws from a VAE's prior");
 
   g_option_context_add_main_entries (ctx, entries, NULL);
-  if (!parse_with (ctx, &argc, &argv, error))
+  if (!ae_cli_parse (ctx, &argc, &argv, error))
     goto out;
   if (!model_path || !out_dir) {
     g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
@@ -851,7 +840,7 @@ ae_reconstruct_cmd_encode (int argc, char **argv, GError ** error)
       "(non-overlapping tiles, file by file) to a .npy array");
 
   g_option_context_add_main_entries (ctx, entries, NULL);
-  if (!parse_with (ctx, &argc, &argv, error))
+  if (!ae_cli_parse (ctx, &argc, &argv, error))
     goto out;
   if (!model_path || !images || !output) {
     g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
