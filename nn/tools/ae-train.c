@@ -35,18 +35,6 @@ on_sigint (int sig)
   g_atomic_int_set (&ae_train_interrupted, 1);
 }
 
-gboolean
-ae_cli_parse (GOptionContext * ctx, int *argc, char ***argv, GError ** error)
-{
-  gboolean ok = g_option_context_parse (ctx, argc, argv, error);
-
-  if (ok && *argc > 1) {
-    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
-        "unexpected argument \"%s\"", (*argv)[1]);
-    ok = FALSE;
-  }
-  return ok;
-}
 
 static int
 cmd_fit (int argc, char **argv, GError ** error)
@@ -54,12 +42,12 @@ cmd_fit (int argc, char **argv, GError ** error)
   AeSpeechTrainOptions o;
   char *task = NULL, *clean = NULL, *noise = NULL, *heldout = NULL,
       *output = NULL, *log = NULL, *checkpoint = NULL, *resume = NULL,
-      *optimizer = NULL, *schedule = NULL, *arch = NULL, *kind = NULL,
+      *arch = NULL, *kind = NULL,
       *loss = NULL, *init = NULL;
   double distortion_weight = 1.0;
-  int rate = 48000, width, code, blocks, kernel, steps, val_every, warmup;
-  double lr, clip, wd, momentum, bands_per_erb, snr_min, snr_max;
-  gint64 seed;
+  int rate = 48000, width, code, blocks, kernel;
+  double bands_per_erb, snr_min, snr_max;
+  AeCliOptim oa = { 0 };
   gboolean no_augment = FALSE, ok = FALSE;
   GOptionContext *ctx;
   char *cmdline = g_strjoinv (" ", argv);
@@ -69,17 +57,17 @@ cmd_fit (int argc, char **argv, GError ** error)
   code = o.config.arch.code;
   blocks = o.config.arch.n_blocks;
   kernel = o.config.arch.kernel;
-  steps = (int) o.steps;
-  val_every = (int) o.val_every;
-  warmup = (int) o.warmup;
-  lr = o.lr;
-  clip = o.clip;
-  wd = 0.0;
-  momentum = 0.9;
+  oa.steps = (int) o.steps;
+  oa.val_every = (int) o.val_every;
+  oa.warmup = (int) o.warmup;
+  oa.lr = o.lr;
+  oa.clip = o.clip;
+  oa.momentum = 0.9;
+  oa.threads = o.threads;
   bands_per_erb = o.config.bands_per_erb;
   snr_min = o.snr_min_db;
   snr_max = o.snr_max_db;
-  seed = (gint64) o.seed;
+  oa.seed = (gint64) o.seed;
   {
     GOptionEntry entries[] = {
       {"task", 0, 0, G_OPTION_ARG_STRING, &task,
@@ -116,27 +104,11 @@ cmd_fit (int argc, char **argv, GError ** error)
       {"batch", 0, 0, G_OPTION_ARG_INT, &o.batch, "sequences per step", "N"},
       {"seq-frames", 0, 0, G_OPTION_ARG_INT, &o.seq_frames,
           "10 ms frames per sequence", "N"},
-      {"steps", 0, 0, G_OPTION_ARG_INT, &steps, "optimiser steps", "N"},
-      {"optimizer", 0, 0, G_OPTION_ARG_STRING, &optimizer,
-          "adam, adamw or sgd", "NAME"},
-      {"lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "base learning rate", "X"},
-      {"schedule", 0, 0, G_OPTION_ARG_STRING, &schedule,
-          "constant, step or cosine", "NAME"},
-      {"warmup", 0, 0, G_OPTION_ARG_INT, &warmup, "warm-up steps", "N"},
-      {"clip", 0, 0, G_OPTION_ARG_DOUBLE, &clip,
-          "gradient norm limit (0: none)", "X"},
-      {"weight-decay", 0, 0, G_OPTION_ARG_DOUBLE, &wd, "weight decay", "X"},
-      {"momentum", 0, 0, G_OPTION_ARG_DOUBLE, &momentum, "SGD momentum",
-          "X"},
       {"snr-min", 0, 0, G_OPTION_ARG_DOUBLE, &snr_min, "lowest SNR, dB", "DB"},
       {"snr-max", 0, 0, G_OPTION_ARG_DOUBLE, &snr_max, "highest SNR, dB",
           "DB"},
       {"no-augment", 0, 0, G_OPTION_ARG_NONE, &no_augment,
           "mix without speed, EQ, reverberation and band limits", NULL},
-      {"seed", 0, 0, G_OPTION_ARG_INT64, &seed, "random seed", "N"},
-      {"threads", 0, 0, G_OPTION_ARG_INT, &o.threads, "BLAS threads", "N"},
-      {"val-every", 0, 0, G_OPTION_ARG_INT, &val_every,
-          "steps between validations", "N"},
       {"val-examples", 0, 0, G_OPTION_ARG_INT, &o.val_examples,
           "held-out mixtures", "N"},
       {"patience", 0, 0, G_OPTION_ARG_INT, &o.patience,
@@ -156,6 +128,7 @@ cmd_fit (int argc, char **argv, GError ** error)
     };
     ctx = g_option_context_new ("- train a model");
     g_option_context_add_main_entries (ctx, entries, NULL);
+    ae_cli_optim_add_entries (ctx, &oa);
     if (!ae_cli_parse (ctx, &argc, &argv, error))
       goto out;
   }
@@ -200,8 +173,8 @@ cmd_fit (int argc, char **argv, GError ** error)
         "--snr-min %g is above --snr-max %g", snr_min, snr_max);
     goto out;
   }
-  if (o.batch < 1 || o.seq_frames < 1 || steps < 1 || val_every < 1
-      || o.val_examples < 1 || lr <= 0.0 || o.threads < 1) {
+  if (o.batch < 1 || o.seq_frames < 1 || oa.steps < 1 || oa.val_every < 1
+      || o.val_examples < 1 || oa.lr <= 0.0 || oa.threads < 1) {
     g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
         "--batch, --seq-frames, --steps, --val-every, --val-examples, "
         "--threads and --lr must be positive");
@@ -222,18 +195,8 @@ cmd_fit (int argc, char **argv, GError ** error)
         "--resume needs --checkpoint (where to keep saving)");
     goto out;
   }
-  if (optimizer && !ae_optim_kind_from_string (optimizer, &o.optim.kind)) {
-    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
-        "--optimizer %s is unknown (adam, adamw, sgd)", optimizer);
+  if (!ae_cli_optim_resolve (&oa, &o.optim, &o.schedule, error))
     goto out;
-  }
-  if (schedule && !ae_schedule_from_string (schedule, &o.schedule)) {
-    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
-        "--schedule %s is unknown (constant, step, cosine)", schedule);
-    goto out;
-  }
-  if (o.optim.kind == AE_OPTIM_SGD)
-    o.optim.beta1 = (float) momentum;
 
   o.clean_dir = clean;
   o.noise_dir = noise;
@@ -252,16 +215,16 @@ cmd_fit (int argc, char **argv, GError ** error)
   o.config.arch.code = code;
   o.config.arch.n_blocks = blocks;
   o.config.arch.kernel = kernel;
-  o.steps = steps;
-  o.val_every = val_every;
-  o.warmup = warmup;
-  o.lr = (float) lr;
-  o.clip = (float) clip;
-  o.optim.weight_decay = (float) wd;
+  o.steps = oa.steps;
+  o.val_every = oa.val_every;
+  o.warmup = oa.warmup;
+  o.lr = (float) oa.lr;
+  o.clip = (float) oa.clip;
+  o.threads = oa.threads;
   o.snr_min_db = (float) snr_min;
   o.snr_max_db = (float) snr_max;
   o.augment = !no_augment;
-  o.seed = (guint64) seed;
+  o.seed = (guint64) oa.seed;
 
   signal (SIGINT, on_sigint);
   ok = ae_train_speech (&o, error);
@@ -279,8 +242,7 @@ out:
   g_free (checkpoint);
   g_free (resume);
   g_free (init);
-  g_free (optimizer);
-  g_free (schedule);
+  ae_cli_optim_clear (&oa);
   g_free (arch);
   g_free (cmdline);
   return ok ? 0 : 1;

@@ -1,8 +1,11 @@
-/* cli.h: what ae-train's subcommands share. */
+/* cli.h: what ae-train's subcommands share: the leftover-argument check
+ * and the optimisation options every training task takes. */
 #ifndef AE_CLI_H
 #define AE_CLI_H
 
 #include <glib.h>
+
+#include "optim.h"
 
 G_BEGIN_DECLS
 
@@ -10,6 +13,29 @@ G_BEGIN_DECLS
  * (AE_ERROR_ARGUMENT). */
 gboolean ae_cli_parse (GOptionContext * ctx, int *argc, char ***argv,
     GError ** error);
+
+/* --steps --optimizer --lr --schedule --warmup --clip --weight-decay
+ * --momentum --seed --threads --val-every, as parsed. */
+typedef struct
+{
+  int steps, warmup, val_every, threads;
+  double lr, clip, weight_decay, momentum;
+  gint64 seed;
+  char *optimizer;              /* NULL: the task's default */
+  char *schedule;               /* NULL: the task's default */
+} AeCliOptim;
+
+/* Adds the entries above to @ctx's main group, pointing into @args, whose
+ * fields the caller has set to the task's defaults. */
+void ae_cli_optim_add_entries (GOptionContext * ctx, AeCliOptim * args);
+
+/* Resolves the names into @optim and @schedule (left alone when not
+ * given); SGD takes --momentum as beta1.  FALSE with a message naming the
+ * option for an unknown name. */
+gboolean ae_cli_optim_resolve (const AeCliOptim * args, AeOptimConfig * optim,
+    AeScheduleKind * schedule, GError ** error);
+
+void ae_cli_optim_clear (AeCliOptim * args);
 
 G_END_DECLS
 #endif /* AE_CLI_H */

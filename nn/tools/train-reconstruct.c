@@ -414,25 +414,27 @@ ae_reconstruct_cmd_fit (int argc, char **argv, GError ** error)
 {
   AeReconTrainOptions o;
   char *task = NULL, *kind = NULL, *images = NULL, *loss = NULL,
-      *output = NULL, *log = NULL, *optimizer = NULL, *schedule = NULL,
+      *output = NULL, *log = NULL,
       *hidden = NULL, *act = NULL, *code_act = NULL, *out_act = NULL;
-  int steps, val_every, warmup, kl_warmup = -1, max_frames;
-  double lr, clip, wd = 0.0, momentum = 0.9, noise_sigma = NOT_SET,
+  int kl_warmup = -1, max_frames;
+  AeCliOptim oa = { 0 };
+  double noise_sigma = NOT_SET,
       mask_prob = NOT_SET, sparsity_weight = NOT_SET,
       sparsity_target = NOT_SET, contractive_weight = NOT_SET,
       kl_weight = NOT_SET;
-  gint64 seed;
   gboolean ok = FALSE;
   char *cmdline = g_strjoinv (" ", argv);
   GOptionContext *ctx;
 
   ae_recon_train_options_init (&o);
-  steps = (int) o.steps;
-  val_every = (int) o.val_every;
-  warmup = (int) o.warmup;
-  lr = o.lr;
-  clip = o.clip;
-  seed = (gint64) o.seed;
+  oa.steps = (int) o.steps;
+  oa.val_every = (int) o.val_every;
+  oa.warmup = (int) o.warmup;
+  oa.lr = o.lr;
+  oa.clip = o.clip;
+  oa.momentum = 0.9;
+  oa.threads = o.threads;
+  oa.seed = (gint64) o.seed;
   max_frames = (int) o.max_frames_per_file;
   {
     GOptionEntry entries[] = {
@@ -470,22 +472,6 @@ ae_reconstruct_cmd_fit (int argc, char **argv, GError ** error)
       {"kl-warmup", 0, 0, G_OPTION_ARG_INT, &kl_warmup,
           "variational: steps of linear KL warm-up (default 0)", "N"},
       {"batch", 0, 0, G_OPTION_ARG_INT, &o.batch, "patches per step", "N"},
-      {"steps", 0, 0, G_OPTION_ARG_INT, &steps, "optimiser steps", "N"},
-      {"optimizer", 0, 0, G_OPTION_ARG_STRING, &optimizer,
-          "adam, adamw or sgd", "NAME"},
-      {"lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "base learning rate", "X"},
-      {"schedule", 0, 0, G_OPTION_ARG_STRING, &schedule,
-          "constant, step or cosine", "NAME"},
-      {"warmup", 0, 0, G_OPTION_ARG_INT, &warmup, "warm-up steps", "N"},
-      {"clip", 0, 0, G_OPTION_ARG_DOUBLE, &clip,
-          "gradient norm limit (0: none)", "X"},
-      {"weight-decay", 0, 0, G_OPTION_ARG_DOUBLE, &wd, "weight decay", "X"},
-      {"momentum", 0, 0, G_OPTION_ARG_DOUBLE, &momentum, "SGD momentum",
-          "X"},
-      {"seed", 0, 0, G_OPTION_ARG_INT64, &seed, "random seed", "N"},
-      {"threads", 0, 0, G_OPTION_ARG_INT, &o.threads, "BLAS threads", "N"},
-      {"val-every", 0, 0, G_OPTION_ARG_INT, &val_every,
-          "steps between validations", "N"},
       {"val-fraction", 0, 0, G_OPTION_ARG_DOUBLE, &o.val_fraction,
           "share of the files held out", "X"},
       {"val-patches", 0, 0, G_OPTION_ARG_INT, &o.val_patches,
@@ -499,6 +485,7 @@ ae_reconstruct_cmd_fit (int argc, char **argv, GError ** error)
     };
     ctx = g_option_context_new ("- train an image-patch autoencoder");
     g_option_context_add_main_entries (ctx, entries, NULL);
+    ae_cli_optim_add_entries (ctx, &oa);
     if (!ae_cli_parse (ctx, &argc, &argv, error))
       goto out;
   }
@@ -522,8 +509,8 @@ ae_reconstruct_cmd_fit (int argc, char **argv, GError ** error)
     REFUSE ("--code %d must be positive", o.config.code);
   if (hidden && !parse_hidden (hidden, &o.config, error))
     goto out;
-  if (o.batch < 1 || steps < 1 || val_every < 1 || o.val_patches < 1
-      || lr <= 0.0 || o.threads < 1 || max_frames < 1
+  if (o.batch < 1 || oa.steps < 1 || oa.val_every < 1 || o.val_patches < 1
+      || oa.lr <= 0.0 || oa.threads < 1 || max_frames < 1
       || !(o.frame_interval_s >= 0.0))
     REFUSE ("--batch, --steps, --val-every, --val-patches, --threads, "
         "--max-frames and --lr must be positive");
@@ -598,14 +585,9 @@ ae_reconstruct_cmd_fit (int argc, char **argv, GError ** error)
   if (o.loss.recon == AE_RECON_BCE && o.config.out_act != AE_ACT_SIGMOID)
     REFUSE ("--loss bce needs a sigmoid output; --output-act %s "
         "contradicts it", out_act);
-  if (optimizer && !ae_optim_kind_from_string (optimizer, &o.optim.kind))
-    REFUSE ("--optimizer %s is unknown (adam, adamw, sgd)", optimizer);
-  if (schedule && !ae_schedule_from_string (schedule, &o.schedule))
-    REFUSE ("--schedule %s is unknown (constant, step, cosine)", schedule);
 #undef REFUSE
-  if (o.optim.kind == AE_OPTIM_SGD)
-    o.optim.beta1 = (float) momentum;
-  o.optim.weight_decay = (float) wd;
+  if (!ae_cli_optim_resolve (&oa, &o.optim, &o.schedule, error))
+    goto out;
   o.config.n_in = o.patch * o.patch;
   /* The model's own checks (contractive with a ReLU first layer, ...). */
   if (!ae_dense_ae_config_check (&o.config, error)
@@ -620,12 +602,13 @@ ae_reconstruct_cmd_fit (int argc, char **argv, GError ** error)
   o.output = output;
   o.log_path = log;
   o.command_line = cmdline;
-  o.steps = steps;
-  o.val_every = val_every;
-  o.warmup = warmup;
-  o.lr = (float) lr;
-  o.clip = (float) clip;
-  o.seed = (guint64) seed;
+  o.steps = oa.steps;
+  o.val_every = oa.val_every;
+  o.warmup = oa.warmup;
+  o.lr = (float) oa.lr;
+  o.clip = (float) oa.clip;
+  o.threads = oa.threads;
+  o.seed = (guint64) oa.seed;
   ok = ae_train_reconstruct (&o, error);
 
 out:
@@ -636,8 +619,7 @@ out:
   g_free (loss);
   g_free (output);
   g_free (log);
-  g_free (optimizer);
-  g_free (schedule);
+  ae_cli_optim_clear (&oa);
   g_free (hidden);
   g_free (act);
   g_free (code_act);

@@ -1,0 +1,72 @@
+/* cli.c: ae-train's shared command-line pieces (see cli.h). */
+#include "cli.h"
+
+#include "ae.h"
+
+gboolean
+ae_cli_parse (GOptionContext * ctx, int *argc, char ***argv, GError ** error)
+{
+  gboolean ok = g_option_context_parse (ctx, argc, argv, error);
+
+  if (ok && *argc > 1) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
+        "unexpected argument \"%s\"", (*argv)[1]);
+    ok = FALSE;
+  }
+  return ok;
+}
+
+void
+ae_cli_optim_add_entries (GOptionContext * ctx, AeCliOptim * a)
+{
+  /* GLib copies the array; the pointers into @a must outlive parsing. */
+  GOptionEntry entries[] = {
+    {"steps", 0, 0, G_OPTION_ARG_INT, &a->steps, "optimiser steps", "N"},
+    {"optimizer", 0, 0, G_OPTION_ARG_STRING, &a->optimizer,
+        "adam, adamw or sgd", "NAME"},
+    {"lr", 0, 0, G_OPTION_ARG_DOUBLE, &a->lr, "base learning rate", "X"},
+    {"schedule", 0, 0, G_OPTION_ARG_STRING, &a->schedule,
+        "constant, step or cosine", "NAME"},
+    {"warmup", 0, 0, G_OPTION_ARG_INT, &a->warmup, "warm-up steps", "N"},
+    {"clip", 0, 0, G_OPTION_ARG_DOUBLE, &a->clip,
+        "gradient norm limit (0: none)", "X"},
+    {"weight-decay", 0, 0, G_OPTION_ARG_DOUBLE, &a->weight_decay,
+        "weight decay", "X"},
+    {"momentum", 0, 0, G_OPTION_ARG_DOUBLE, &a->momentum, "SGD momentum",
+        "X"},
+    {"seed", 0, 0, G_OPTION_ARG_INT64, &a->seed, "random seed", "N"},
+    {"threads", 0, 0, G_OPTION_ARG_INT, &a->threads, "BLAS threads", "N"},
+    {"val-every", 0, 0, G_OPTION_ARG_INT, &a->val_every,
+        "steps between validations", "N"},
+    {NULL}
+  };
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+}
+
+gboolean
+ae_cli_optim_resolve (const AeCliOptim * a, AeOptimConfig * optim,
+    AeScheduleKind * schedule, GError ** error)
+{
+  if (a->optimizer && !ae_optim_kind_from_string (a->optimizer, &optim->kind)) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
+        "--optimizer %s is unknown (adam, adamw, sgd)", a->optimizer);
+    return FALSE;
+  }
+  if (a->schedule && !ae_schedule_from_string (a->schedule, schedule)) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
+        "--schedule %s is unknown (constant, step, cosine)", a->schedule);
+    return FALSE;
+  }
+  if (optim->kind == AE_OPTIM_SGD)
+    optim->beta1 = (float) a->momentum;
+  optim->weight_decay = (float) a->weight_decay;
+  return TRUE;
+}
+
+void
+ae_cli_optim_clear (AeCliOptim * a)
+{
+  g_clear_pointer (&a->optimizer, g_free);
+  g_clear_pointer (&a->schedule, g_free);
+}
