@@ -184,3 +184,53 @@ ae_spectrum_apply_gains (const AeSpectrum * sp, float *spec,
     spec[2 * k + 1] *= g;
   }
 }
+
+void
+ae_spectrum_bin_gains (const AeSpectrum * sp, float *bin_gain,
+    const float *band_gain)
+{
+  int k;
+
+  for (k = 0; k < sp->n_bins; k++) {
+    int b = sp->bin_band[k];
+    float f = sp->bin_frac[k];
+    bin_gain[k] = (1.0f - f) * band_gain[b] + f * band_gain[b + 1];
+  }
+}
+
+void
+ae_spectrum_bin_gains_backward (const AeSpectrum * sp, float *dband_gain,
+    const float *dbin_gain)
+{
+  int k;
+
+  for (k = 0; k < sp->n_bins; k++) {
+    int b = sp->bin_band[k];
+    float f = sp->bin_frac[k];
+    dband_gain[b] += (1.0f - f) * dbin_gain[k];
+    dband_gain[b + 1] += f * dbin_gain[k];
+  }
+}
+
+void
+ae_spectrum_synthesize_backward (AeSpectrum * sp, float *dspec,
+    const float *dola)
+{
+  int n = sp->window, k;
+  float inner = 2.0f / n;
+
+  /* ola[j] += w[j] (1/n) sum_k c_k (Re Y_k cos - Im Y_k sin) (2 pi k j / n),
+   * with c_k = 2 for the bins that stand for a conjugate pair and 1 for
+   * DC and Nyquist, whose imaginary parts the inverse ignores.  So
+   * d/d Re Y_k = (c_k / n) Re G_k and d/d Im Y_k = (c_k / n) Im G_k,
+   * where G = DFT (w * dola). */
+  for (k = 0; k < n; k++)
+    sp->scratch[k] = dola[k] * sp->window_fn[k];
+  ae_fft_forward_real (sp->fft, dspec, sp->scratch);
+  for (k = 0; k < 2 * sp->n_bins; k++)
+    dspec[k] *= inner;
+  dspec[0] *= 0.5f;
+  dspec[1] = 0.0f;
+  dspec[2 * (sp->n_bins - 1)] *= 0.5f;
+  dspec[2 * (sp->n_bins - 1) + 1] = 0.0f;
+}

@@ -68,5 +68,18 @@ void ae_spectrum_features (const AeSpectrum * sp, float *features,
 void ae_spectrum_apply_gains (const AeSpectrum * sp, float *spec,
     const float *band_gain);
 
+/* bin_gain (n_bins) = band_gain (n_bands) interpolated to bins. */
+void ae_spectrum_bin_gains (const AeSpectrum * sp, float *bin_gain,
+    const float *band_gain);
+
+/* The adjoints, for training through the synthesis:
+ *   dspec (n_bins complex) = d loss / d spec, given dola (window) =
+ *   d loss / d ola, for ae_spectrum_synthesize;
+ *   dband_gain (n_bands) += the interpolation's adjoint of dbin_gain. */
+void ae_spectrum_synthesize_backward (AeSpectrum * sp, float *dspec,
+    const float *dola);
+void ae_spectrum_bin_gains_backward (const AeSpectrum * sp,
+    float *dband_gain, const float *dbin_gain);
+
 G_END_DECLS
 #endif /* AE_SPECTRUM_H */

@@ -44,7 +44,7 @@ cmd_fit (int argc, char **argv, GError ** error)
       *output = NULL, *log = NULL, *checkpoint = NULL, *resume = NULL,
       *arch = NULL, *kind = NULL,
       *loss = NULL, *init = NULL;
-  double distortion_weight = 1.0;
+  double distortion_weight = 1.0, spectral_weight = 0.0, sisdr_weight = 0.0;
   int rate = 48000, width, code, blocks, kernel;
   double bands_per_erb, snr_min, snr_max;
   AeCliOptim oa = { 0 };
@@ -124,6 +124,12 @@ cmd_fit (int argc, char **argv, GError ** error)
       {"distortion-weight", 0, 0, G_OPTION_ARG_DOUBLE, &distortion_weight,
             "weight of band gains below their target: > 1 makes removing "
             "speech cost more than leaving noise", "X"},
+      {"spectral-weight", 0, 0, G_OPTION_ARG_DOUBLE, &spectral_weight,
+            "weight of the compressed-magnitude loss on the rebuilt "
+            "spectrum, bin by bin (default 0: off)", "X"},
+      {"sisdr-weight", 0, 0, G_OPTION_ARG_DOUBLE, &sisdr_weight,
+            "weight of minus the SI-SDR (dB) of the rebuilt signal "
+            "(default 0: off; 0.01 makes 1 dB worth 0.01)", "X"},
       {NULL}
     };
     ctx = g_option_context_new ("- train a model");
@@ -190,6 +196,13 @@ cmd_fit (int argc, char **argv, GError ** error)
         "--distortion-weight %g: must be at least 1", distortion_weight);
     goto out;
   }
+  if (!(spectral_weight >= 0.0 && spectral_weight < 1e6
+          && sisdr_weight >= 0.0 && sisdr_weight < 1e6)) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
+        "--spectral-weight %g, --sisdr-weight %g: must be 0 or positive",
+        spectral_weight, sisdr_weight);
+    goto out;
+  }
   if (resume && !checkpoint) {
     g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
         "--resume needs --checkpoint (where to keep saving)");
@@ -207,6 +220,8 @@ cmd_fit (int argc, char **argv, GError ** error)
   o.resume = resume;
   o.init = init;
   o.distortion_weight = (float) distortion_weight;
+  o.spectral_weight = (float) spectral_weight;
+  o.sisdr_weight = (float) sisdr_weight;
   o.command_line = cmdline;
   o.config.sample_rate = rate;
   o.config.hop = rate / 100;

@@ -21,6 +21,7 @@
 #include "rng.h"
 #include "safetensors.h"
 #include "spectrum.h"
+#include "synthloss.h"
 #include "tensor.h"
 
 volatile gint ae_train_interrupted;
@@ -64,28 +65,51 @@ ae_speech_train_options_init (AeSpeechTrainOptions * o)
   o->val_seconds = 4.0f;
 }
 
-/* One batch as the loader hands it over: three arrays in one slot. */
+/* A batch's dimensions: N sequences of T frames, F bands, B bins. */
 typedef struct
 {
+  int n, t, f, n_bins, hop;
+} BatchShape;
+
+/* One batch as the loader hands it over: six arrays in one slot. */
+typedef struct
+{
+  BatchShape shape;
   float *features;              /* (N, T, F) */
   float *target;                /* (N, T, F) ideal gains or UNDEFINED_GAIN */
   float *vad;                   /* (N, T) 1 where the clean frame has speech */
+  float *noisy_spec;            /* (N, T, B complex), for synthloss.h */
+  float *clean_mag;             /* (N, T, B) */
+  float *clean;                 /* (N, T * hop) */
 } Batch;
 
-static gsize
-batch_floats (int n, int t, int f)
+static BatchShape
+batch_shape (int n, int t, const AeSpeechConfig * c, int n_bands)
 {
-  return (gsize) n * t * (2 * f + 1);
+  BatchShape s = { n, t, n_bands, c->hop + 1, c->hop };
+
+  return s;                     /* window = 2 hops, so n_bins = hop + 1 */
+}
+
+static gsize
+batch_floats (BatchShape s)
+{
+  return (gsize) s.n * s.t * (2 * s.f + 1 + 3 * s.n_bins + s.hop);
 }
 
 static Batch
-batch_view (float *base, int n, int t, int f)
+batch_view (float *base, BatchShape s)
 {
+  gsize frames = (gsize) s.n * s.t;
   Batch b;
 
+  b.shape = s;
   b.features = base;
-  b.target = base + (gsize) n * t * f;
-  b.vad = base + (gsize) 2 * n * t * f;
+  b.target = b.features + frames * s.f;
+  b.vad = b.target + frames * s.f;
+  b.noisy_spec = b.vad + frames;
+  b.clean_mag = b.noisy_spec + frames * 2 * s.n_bins;
+  b.clean = b.clean_mag + frames * s.n_bins;
   return b;
 }
 
@@ -130,11 +154,16 @@ framer_clear (Framer * fr)
   ae_free (fr->frame_energy);
 }
 
+/* Fills sequence @seq of @batch from one noisy/clean pair. */
 static void
-framer_run (Framer * fr, const float *noisy, const float *clean, int n_frames,
-    float *features, float *target, float *vad)
+framer_run (Framer * fr, const float *noisy, const float *clean, Batch * batch,
+    int seq)
 {
-  int hop = fr->sp.hop, f = fr->sp.n_bands, t, b;
+  int hop = fr->sp.hop, f = fr->sp.n_bands, nb = fr->sp.n_bins, t, b, k;
+  int n_frames = batch->shape.t;
+  gsize first = (gsize) seq * n_frames;
+  float *features = batch->features + first * f;
+  float *target = batch->target + first * f, *vad = batch->vad + first;
   float peak = 0.0f, threshold;
 
   memset (fr->frame_x, 0, sizeof (float) * fr->sp.window);
@@ -150,6 +179,11 @@ framer_run (Framer * fr, const float *noisy, const float *clean, int n_frames,
     memcpy (fr->frame_s + hop, clean + (gsize) t * hop, sizeof (float) * hop);
     ae_spectrum_analyze (&fr->sp, fr->spec_x, fr->frame_x);
     ae_spectrum_analyze (&fr->sp, fr->spec_s, fr->frame_s);
+    memcpy (batch->noisy_spec + (first + t) * 2 * nb, fr->spec_x,
+        sizeof (float) * 2 * nb);
+    for (k = 0; k < nb; k++)
+      batch->clean_mag[(first + t) * nb + k] =
+          hypotf (fr->spec_s[2 * k], fr->spec_s[2 * k + 1]);
     ae_spectrum_band_energy (&fr->sp, energy_x, fr->spec_x);
     ae_spectrum_band_energy (&fr->sp, fr->energy_s, fr->spec_s);
     ae_spectrum_features (&fr->sp, feat, energy_x);
@@ -162,6 +196,7 @@ framer_run (Framer * fr, const float *noisy, const float *clean, int n_frames,
     fr->frame_energy[t] = total;
     peak = MAX (peak, total);
   }
+  memcpy (batch->clean + first * hop, clean, sizeof (float) * n_frames * hop);
   /* Speech where the clean frame is within 40 dB of the loudest one. */
   threshold = MAX (peak * 1e-4f, 1e-9f);
   for (t = 0; t < n_frames; t++)
@@ -185,18 +220,71 @@ produce_batch (gpointer slot, gsize slot_bytes, guint64 index,
 {
   Producer *p = user_data;
   const AeSpeechTrainOptions *o = p->o;
-  int n = o->batch, t = o->seq_frames, f = p->n_bands, s;
+  int n = o->batch, t = o->seq_frames, s;
   gsize n_samples = (gsize) t * o->config.hop;
-  Batch b = batch_view (slot, n, t, f);
+  Batch b = batch_view (slot, batch_shape (n, t, &o->config, p->n_bands));
 
   for (s = 0; s < n; s++) {
     guint64 seed = ae_rng_derive (o->seed, index * n + s);
     ae_mix_example (p->speech, p->noise, &p->mix, seed, p->noisy, p->clean,
         n_samples);
-    framer_run (&p->framer, p->noisy, p->clean, t,
-        b.features + (gsize) s * t * f, b.target + (gsize) s * t * f,
-        b.vad + (gsize) s * t);
+    framer_run (&p->framer, p->noisy, p->clean, &b, s);
   }
+}
+
+/* What the loss needs besides the network and the batch. */
+typedef struct
+{
+  float vad_weight, distortion_weight, spectral_weight, sisdr_weight;
+  AeSpectrum sp;                /* the main thread's own; the loader has one */
+  AeSynthLoss synth;
+} LossContext;
+
+static gboolean
+loss_context_init (LossContext * lc, const AeSpeechTrainOptions * o,
+    int max_frames, GError ** error)
+{
+  memset (lc, 0, sizeof (*lc));
+  lc->vad_weight = o->vad_weight;
+  lc->distortion_weight = o->distortion_weight;
+  lc->spectral_weight = o->spectral_weight;
+  lc->sisdr_weight = o->sisdr_weight;
+  if (!ae_spectrum_init (&lc->sp, o->config.sample_rate, o->config.hop,
+          o->config.bands_per_erb, error))
+    return FALSE;
+  ae_synth_loss_init (&lc->synth, &lc->sp, max_frames);
+  return TRUE;
+}
+
+static void
+loss_context_clear (LossContext * lc)
+{
+  if (lc->synth.sp)
+    ae_synth_loss_clear (&lc->synth);
+  ae_spectrum_clear (&lc->sp);
+}
+
+/* The terms on the rebuilt signal (synthloss.h), averaged over the
+ * sequences; gradients are added to @grad's gain columns. */
+static double
+synth_loss (LossContext * lc, const AeSpeechNet * net, AeSpeechActs * acts,
+    Batch b, gboolean want_grad)
+{
+  int cols = net->arch.n_bands + 1, n = acts->n, t = acts->t, s;
+  int pad = net->buffers[net->out_buf].pad, nb = b.shape.n_bins;
+  double sum = 0.0;
+
+  if (lc->spectral_weight == 0.0f && lc->sisdr_weight == 0.0f)
+    return 0.0;
+  for (s = 0; s < n; s++) {
+    gsize row = (gsize) s * (pad + t) + pad, first = (gsize) s * t;
+    sum += ae_synth_loss_sequence (&lc->synth, b.noisy_spec + first * 2 * nb,
+        b.clean_mag + first * nb, b.clean + first * b.shape.hop,
+        acts->buf[net->out_buf] + row * cols, cols, t,
+        lc->spectral_weight / n, lc->sisdr_weight / n,
+        want_grad ? acts->grad[net->out_buf] + row * cols : NULL, NULL);
+  }
+  return sum;
 }
 
 /* Loss of the network's output in acts against a batch; with @want_grad
@@ -204,11 +292,14 @@ produce_batch (gpointer slot, gsize slot_bytes, guint64 index,
  *   gains: mean over defined bands of (sqrt g - sqrt g*)^2 + (g - g*)^2;
  *   the square-root term weighs errors in quiet bands as the ear does
  *   (RNNoise's choice), the linear one keeps the loud bands exact.
- *   speech: binary cross-entropy, weighted by vad_weight. */
+ *   speech: binary cross-entropy, weighted by vad_weight;
+ *   plus the weighted spectral and SI-SDR terms of synth_loss. */
 static double
-speech_loss (const AeSpeechNet * net, AeSpeechActs * acts, Batch b,
-    float vad_weight, float distortion_weight, gboolean want_grad)
+speech_loss (LossContext * lc, const AeSpeechNet * net, AeSpeechActs * acts,
+    Batch b, gboolean want_grad)
 {
+  float vad_weight = lc->vad_weight;
+  float distortion_weight = lc->distortion_weight;
   int f = net->arch.n_bands, cols = f + 1, n = acts->n, t = acts->t;
   int pad = net->buffers[net->out_buf].pad, s, r, k;
   double gain_sum = 0.0, vad_sum = 0.0;
@@ -243,7 +334,8 @@ speech_loss (const AeSpeechNet * net, AeSpeechActs * acts, Batch b,
       if (grad)
         grad[f] = vad_scale * (p - v) / (p * (1.0f - p));
     }
-  return gain_sum * gain_scale + vad_sum * vad_scale;
+  return gain_sum * gain_scale + vad_sum * vad_scale +
+      synth_loss (lc, net, acts, b, want_grad);
 }
 
 static void
@@ -263,7 +355,8 @@ typedef struct
   int n, n_frames;
   gsize n_samples;
   float *noisy, *clean;         /* (n, n_samples) */
-  float *batch;                 /* batch_floats (n, n_frames, F) */
+  BatchShape shape;
+  float *batch;                 /* batch_floats (shape) */
   AeSpeechActs acts;
 } ValSet;
 
@@ -274,7 +367,7 @@ val_set_init (ValSet * v, const AeSpeechTrainOptions * o,
 {
   AeMixConfig mix;
   Framer fr;
-  int i, f = net->arch.n_bands;
+  int i;
   Batch b;
 
   memset (v, 0, sizeof (*v));
@@ -284,23 +377,21 @@ val_set_init (ValSet * v, const AeSpeechTrainOptions * o,
   v->n_samples = (gsize) v->n_frames * o->config.hop;
   v->noisy = ae_alloc_floats (v->n * v->n_samples);
   v->clean = ae_alloc_floats (v->n * v->n_samples);
-  v->batch = ae_alloc_floats (batch_floats (v->n, v->n_frames, f));
+  v->shape = batch_shape (v->n, v->n_frames, &o->config, net->arch.n_bands);
+  v->batch = ae_alloc_floats (batch_floats (v->shape));
   if (!framer_init (&fr, &o->config, v->n_frames, error))
     return FALSE;
   ae_mix_config_init_default (&mix, o->config.sample_rate);
   ae_mix_config_disable_augmentation (&mix);
   mix.snr_min_db = -5.0f;
   mix.snr_max_db = 20.0f;
-  b = batch_view (v->batch, v->n, v->n_frames, f);
+  b = batch_view (v->batch, v->shape);
   for (i = 0; i < v->n; i++) {
     float *noisy = v->noisy + i * v->n_samples;
     float *clean = v->clean + i * v->n_samples;
     ae_mix_example (speech, noise, &mix, ae_rng_derive (o->seed ^
             0x5eed5eedull, i), noisy, clean, v->n_samples);
-    framer_run (&fr, noisy, clean, v->n_frames,
-        b.features + (gsize) i * v->n_frames * f,
-        b.target + (gsize) i * v->n_frames * f, b.vad + (gsize) i *
-        v->n_frames);
+    framer_run (&fr, noisy, clean, &b, i);
   }
   framer_clear (&fr);
   return ae_speech_acts_alloc (&v->acts, net, v->n, v->n_frames, FALSE);
@@ -318,11 +409,10 @@ val_set_clear (ValSet * v)
 /* Validation loss (batched forward) and mean SI-SDR improvement through
  * AeStream, the element's own path. */
 static void
-validate (ValSet * v, const AeSpeechTrainOptions * o,
-    const AeSpeechNet * net, const AeModel * model, double *loss,
-    double *si_sdri)
+validate (ValSet * v, LossContext * lc, const AeSpeechNet * net,
+    const AeModel * model, double *loss, double *si_sdri)
 {
-  Batch b = batch_view (v->batch, v->n, v->n_frames, net->arch.n_bands);
+  Batch b = batch_view (v->batch, v->shape);
   guint latency = ae_model_get_latency_samples (model);
   float *out = ae_alloc_floats (v->n_samples + latency);
   float *zeros = ae_alloc_floats (latency);
@@ -331,8 +421,7 @@ validate (ValSet * v, const AeSpeechTrainOptions * o,
 
   load_batch_features (net, &v->acts, b);
   ae_speechnet_forward (net, &v->acts, ae_model_get_params (model));
-  *loss = speech_loss (net, &v->acts, b, o->vad_weight,
-      o->distortion_weight, FALSE);
+  *loss = speech_loss (lc, net, &v->acts, b, FALSE);
 
   for (i = 0; i < v->n; i++) {
     const float *noisy = v->noisy + i * v->n_samples;
@@ -494,6 +583,7 @@ ae_train_speech (const AeSpeechTrainOptions * opts, GError ** error)
   Producer prod = { 0 };
   AeLoader *loader = NULL;
   ValSet val = { 0 };
+  LossContext lc = { 0 };
   float *params = NULL, *grads = NULL;
   FILE *log = NULL;
   guint64 step = 0, start_step;
@@ -559,7 +649,9 @@ ae_train_speech (const AeSpeechTrainOptions * opts, GError ** error)
           &best_val, &bad_vals, error))
     goto out;
   start_step = step;
-  if (!val_set_init (&val, &o, &net, val_speech, val_noise, error))
+  if (!val_set_init (&val, &o, &net, val_speech, val_noise, error)
+      || !loss_context_init (&lc, &o, MAX (o.seq_frames, val.n_frames),
+          error))
     goto out;
 
   prod.o = &o;
@@ -575,8 +667,8 @@ ae_train_speech (const AeSpeechTrainOptions * opts, GError ** error)
   prod.clean = ae_alloc_floats ((gsize) o.seq_frames * o.config.hop);
   if (!framer_init (&prod.framer, &o.config, o.seq_frames, error))
     goto out;
-  loader = ae_loader_new (3, sizeof (float) * batch_floats (o.batch,
-          o.seq_frames, f), produce_batch, &prod, step);
+  loader = ae_loader_new (3, sizeof (float) * batch_floats (batch_shape
+          (o.batch, o.seq_frames, &o.config, f)), produce_batch, &prod, step);
 
   if (o.log_path) {
     gboolean exists = g_file_test (o.log_path, G_FILE_TEST_EXISTS);
@@ -598,7 +690,8 @@ ae_train_speech (const AeSpeechTrainOptions * opts, GError ** error)
 
   while (step < o.steps && !g_atomic_int_get (&ae_train_interrupted)) {
     float *slot = ae_loader_acquire (loader);
-    Batch b = batch_view (slot, o.batch, o.seq_frames, f);
+    Batch b = batch_view (slot, batch_shape (o.batch, o.seq_frames,
+            &o.config, f));
     float lr = ae_schedule_lr (o.schedule, o.lr, step, o.steps, o.warmup);
     double loss;
     float norm;
@@ -606,8 +699,7 @@ ae_train_speech (const AeSpeechTrainOptions * opts, GError ** error)
     load_batch_features (&net, &acts, b);
     ae_speechnet_forward (&net, &acts, params);
     ae_speech_acts_zero_grad (&acts, &net);
-    loss = speech_loss (&net, &acts, b, o.vad_weight, o.distortion_weight,
-        TRUE);
+    loss = speech_loss (&lc, &net, &acts, b, TRUE);
     ae_loader_release (loader, slot);
     if (!isfinite (loss)) {
       g_set_error (error, AE_ERROR, AE_ERROR_VALUE,
@@ -641,7 +733,7 @@ ae_train_speech (const AeSpeechTrainOptions * opts, GError ** error)
       AeModel *model = ae_model_new_speech (&o.config, params, NULL, error);
       if (!model)
         goto out;
-      validate (&val, &o, &net, model, &val_loss, &si_sdri);
+      validate (&val, &lc, &net, model, &val_loss, &si_sdri);
       secs = (g_get_monotonic_time () - t_start) / 1e6;
       g_printerr ("%sval step %" G_GUINT64_FORMAT ": loss %.4f, SI-SDRi "
           "%.2f dB%s\n", tty ? "\n" : "", step, val_loss, si_sdri,
@@ -698,6 +790,7 @@ out:
   ae_free (prod.noisy);
   ae_free (prod.clean);
   val_set_clear (&val);
+  loss_context_clear (&lc);
   ae_speech_acts_free (&acts);
   ae_optimizer_clear (&opt);
   ae_free (params);

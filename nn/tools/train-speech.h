@@ -41,6 +41,8 @@ typedef struct
   float distortion_weight;      /* weight of gains below target (>= 1:
                                  * suppressing speech costs more than
                                  * leaving noise) */
+  float spectral_weight;        /* synthloss.h's terms on the rebuilt */
+  float sisdr_weight;           /* signal; 0: off */
   guint64 seed;
   int threads;
 
