@@ -19,48 +19,16 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "test-tool-util.h"
+
 static const char *ae_train;
 static char *work_dir;          /* temp folder: images/, models, logs */
 static char *image_dir;
 
-/* Runs ae-train with @args (NULL-terminated); returns the exit status and
- * the captured stderr in @err (may be NULL). */
 static int
 run_ae_train (const char *const *args, char **err)
 {
-  GPtrArray *argv = g_ptr_array_new ();
-  char *out = NULL, *e = NULL;
-  int status = -1;
-  GError *error = NULL;
-  guint i;
-
-  g_ptr_array_add (argv, (gpointer) ae_train);
-  for (i = 0; args[i]; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, NULL);
-  if (!g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT,
-          NULL, NULL, &out, &e, &status, &error))
-    g_error ("cannot run %s: %s", ae_train, error->message);
-  g_ptr_array_free (argv, TRUE);
-  g_free (out);
-  if (err)
-    *err = e;
-  else
-    g_free (e);
-  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
-}
-
-static void
-gst_launch (const char *pipeline)
-{
-  char *cmd = g_strdup_printf ("gst-launch-1.0 -q %s", pipeline);
-  int status;
-  GError *error = NULL;
-
-  if (!g_spawn_command_line_sync (cmd, NULL, NULL, &status, &error)
-      || !g_spawn_check_wait_status (status, &error))
-    g_error ("%s: %s", cmd, error->message);
-  g_free (cmd);
+  return tool_run (ae_train, args, err);
 }
 
 static void
@@ -81,14 +49,14 @@ make_corpus (void)
         "num-buffers=4 ! video/x-raw,width=32,height=32 ! pngenc ! "
         "multifilesink location=%s/ball-%s-%%02d.png", motions[i], image_dir,
         motions[i]);
-    gst_launch (cmd);
+    tool_gst_launch (cmd);
     g_free (cmd);
   }
   /* A video: frames are taken at an interval. */
   cmd = g_strdup_printf ("videotestsrc pattern=ball num-buffers=20 ! "
       "video/x-raw,format=I420,width=32,height=32,framerate=10/1 ! avimux ! "
       "filesink location=%s/clip.avi", image_dir);
-  gst_launch (cmd);
+  tool_gst_launch (cmd);
   g_free (cmd);
   broken = g_build_filename (image_dir, "broken.png", NULL);
   g_assert_true (g_file_set_contents (broken, "not a png", -1, NULL));
@@ -352,24 +320,6 @@ test_refusals (void)
   g_free (samples);
 }
 
-static gboolean
-remove_tree (const char *path)
-{
-  GDir *d = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (d) {
-    while ((name = g_dir_read_name (d))) {
-      char *p = g_build_filename (path, name, NULL);
-      remove_tree (p);
-      g_free (p);
-    }
-    g_dir_close (d);
-    return g_rmdir (path) == 0;
-  }
-  return g_unlink (path) == 0;
-}
-
 int
 main (int argc, char **argv)
 {
@@ -401,7 +351,7 @@ main (int argc, char **argv)
   g_test_add_func ("/reconstruct/tools/encode", test_encode);
   g_test_add_func ("/reconstruct/tools/refusals", test_refusals);
   ret = g_test_run ();
-  remove_tree (work_dir);
+  tool_remove_tree (work_dir);
   g_free (work_dir);
   g_free (image_dir);
   return ret;

@@ -26,6 +26,7 @@
 #include "tensor.h"
 #include "train-reconstruct.h"
 #include "train-speech.h"
+#include "train-video.h"
 #include "cli.h"
 
 static void
@@ -515,8 +516,14 @@ main (int argc, char **argv)
     usage ();
     return cmd ? 0 : 2;
   }
-  if (!strcmp (cmd, "fit") && ae_reconstruct_is_task (argc - 1, argv + 1))
+  if (!strcmp (cmd, "fit") && ae_cli_task_is (argc - 1, argv + 1,
+          "reconstruct"))
     ret = ae_reconstruct_cmd_fit (argc - 1, argv + 1, &error);
+  else if (!strcmp (cmd, "fit") && ae_cli_task_is (argc - 1, argv + 1,
+          "video-denoise")) {
+    signal (SIGINT, on_sigint);
+    ret = ae_video_cmd_fit (argc - 1, argv + 1, &error);
+  }
   else if (!strcmp (cmd, "fit"))
     ret = cmd_fit (argc - 1, argv + 1, &error);
   else if (!strcmp (cmd, "sample"))

@@ -1,6 +1,8 @@
 /* cli.c: ae-train's shared command-line pieces (see cli.h). */
 #include "cli.h"
 
+#include <string.h>
+
 #include "ae.h"
 
 gboolean
@@ -69,4 +71,19 @@ ae_cli_optim_clear (AeCliOptim * a)
 {
   g_clear_pointer (&a->optimizer, g_free);
   g_clear_pointer (&a->schedule, g_free);
+}
+
+gboolean
+ae_cli_task_is (int argc, char **argv, const char *task)
+{
+  int i;
+
+  for (i = 1; i < argc; i++) {
+    if (g_str_has_prefix (argv[i], "--task=") && !strcmp (argv[i] + 7, task))
+      return TRUE;
+    if (!strcmp (argv[i], "--task") && i + 1 < argc
+        && !strcmp (argv[i + 1], task))
+      return TRUE;
+  }
+  return FALSE;
 }

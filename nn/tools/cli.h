@@ -37,5 +37,9 @@ gboolean ae_cli_optim_resolve (const AeCliOptim * args, AeOptimConfig * optim,
 
 void ae_cli_optim_clear (AeCliOptim * args);
 
+/* TRUE when argv (argv[0] the subcommand) has --task @task or
+ * --task=@task: how `fit` picks the task's own parser. */
+gboolean ae_cli_task_is (int argc, char **argv, const char *task);
+
 G_END_DECLS
 #endif /* AE_CLI_H */

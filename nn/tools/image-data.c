@@ -328,3 +328,49 @@ ae_image_tile (const AeImage * image, int patch, guint index, float *out)
   crop (image, patch, (int) (index % across) * patch,
       (int) (index / across) * patch, FALSE, FALSE, out);
 }
+
+gboolean
+ae_image_split_files (char **files, double fraction, guint64 seed, GPtrArray * train,
+    GPtrArray * val, const char *dir, GError ** error)
+{
+  guint n = g_strv_length (files), n_val, i;
+  guint *order;
+  AeRng rng;
+
+  if (n < 2) {
+    g_set_error (error, AE_ERROR, AE_ERROR_DATA,
+        "%s holds %u image file; the split by file needs at least 2", dir,
+        n);
+    return FALSE;
+  }
+  n_val = CLAMP ((guint) (fraction * n + 0.5), 1, n - 1);
+  order = g_new (guint, n);
+  for (i = 0; i < n; i++)
+    order[i] = i;
+  ae_rng_init (&rng, ae_rng_derive (seed, 101));
+  for (i = n - 1; i > 0; i--) {
+    guint j = (guint) ae_rng_below (&rng, i + 1), t = order[i];
+    order[i] = order[j];
+    order[j] = t;
+  }
+  for (i = 0; i < n; i++)
+    g_ptr_array_add (i < n_val ? val : train, files[order[i]]);
+  g_ptr_array_add (train, NULL);
+  g_ptr_array_add (val, NULL);
+  g_free (order);
+  return TRUE;
+}
+
+void
+ae_image_report_skipped (const AeImageSet * set)
+{
+  guint i;
+
+  if (set->skipped->len == 0)
+    return;
+  g_printerr ("warning: skipped %u unreadable file%s\n", set->skipped->len,
+      set->skipped->len == 1 ? "" : "s");
+  for (i = 0; i < set->skipped->len; i++)
+    g_printerr ("  %s\n", (char *) g_ptr_array_index (set->skipped, i));
+}
+

@@ -72,5 +72,15 @@ guint ae_image_n_tiles (const AeImage * image, int patch);
 void ae_image_tile (const AeImage * image, int patch, guint index,
     float *out);
 
+/* Splits the sorted @files by a seeded shuffle: round (fraction * n)
+ * files, at least one each side, to @val and the rest to @train (both
+ * NULL-terminated, borrowing the strings).  AE_ERROR_DATA naming @dir when
+ * it holds fewer than 2 files. */
+gboolean ae_image_split_files (char **files, double fraction, guint64 seed,
+    GPtrArray * train, GPtrArray * val, const char *dir, GError ** error);
+
+/* Prints a warning listing set->skipped, if any. */
+void ae_image_report_skipped (const AeImageSet * set);
+
 G_END_DECLS
 #endif /* AE_IMAGE_DATA_H */

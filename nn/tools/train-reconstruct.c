@@ -59,52 +59,6 @@ ae_recon_train_options_init (AeReconTrainOptions * o)
   o->val_every = 100;
 }
 
-/* Splits the sorted @files by a seeded shuffle: n_val files to @val. */
-static gboolean
-split_files (char **files, double fraction, guint64 seed, GPtrArray * train,
-    GPtrArray * val, const char *dir, GError ** error)
-{
-  guint n = g_strv_length (files), n_val, i;
-  guint *order;
-  AeRng rng;
-
-  if (n < 2) {
-    g_set_error (error, AE_ERROR, AE_ERROR_DATA,
-        "%s holds %u image file; the split by file needs at least 2", dir,
-        n);
-    return FALSE;
-  }
-  n_val = CLAMP ((guint) (fraction * n + 0.5), 1, n - 1);
-  order = g_new (guint, n);
-  for (i = 0; i < n; i++)
-    order[i] = i;
-  ae_rng_init (&rng, ae_rng_derive (seed, 101));
-  for (i = n - 1; i > 0; i--) {
-    guint j = (guint) ae_rng_below (&rng, i + 1), t = order[i];
-    order[i] = order[j];
-    order[j] = t;
-  }
-  for (i = 0; i < n; i++)
-    g_ptr_array_add (i < n_val ? val : train, files[order[i]]);
-  g_ptr_array_add (train, NULL);
-  g_ptr_array_add (val, NULL);
-  g_free (order);
-  return TRUE;
-}
-
-static void
-report_skipped (const AeImageSet * set)
-{
-  guint i;
-
-  if (set->skipped->len == 0)
-    return;
-  g_printerr ("warning: skipped %u unreadable file%s\n", set->skipped->len,
-      set->skipped->len == 1 ? "" : "s");
-  for (i = 0; i < set->skipped->len; i++)
-    g_printerr ("  %s\n", (char *) g_ptr_array_index (set->skipped, i));
-}
-
 static gboolean
 load_part (AeImageSet * set, GPtrArray * paths, const AeReconTrainOptions * o,
     const char *what, GError ** error)
@@ -120,7 +74,7 @@ load_part (AeImageSet * set, GPtrArray * paths, const AeReconTrainOptions * o,
     g_prefix_error (error, "%s, %s files: ", o->images_dir, what);
     return FALSE;
   }
-  report_skipped (set);
+  ae_image_report_skipped (set);
   return TRUE;
 }
 
@@ -192,7 +146,7 @@ ae_train_reconstruct (const AeReconTrainOptions * o, GError ** error)
   openblas_set_num_threads (MAX (o->threads, 1));
 
   if (!(files = ae_image_list_files (o->images_dir, error))
-      || !split_files (files, o->val_fraction, o->seed, train_paths,
+      || !ae_image_split_files (files, o->val_fraction, o->seed, train_paths,
           val_paths, o->images_dir, error)
       || !load_part (&train, train_paths, o, "training", error)
       || !load_part (&val, val_paths, o, "validation", error))
@@ -333,21 +287,6 @@ out:
 
 /* --- Command line --- */
 
-
-gboolean
-ae_reconstruct_is_task (int argc, char **argv)
-{
-  int i;
-
-  for (i = 1; i < argc; i++) {
-    if (!strcmp (argv[i], "--task=reconstruct"))
-      return TRUE;
-    if (!strcmp (argv[i], "--task") && i + 1 < argc
-        && !strcmp (argv[i + 1], "reconstruct"))
-      return TRUE;
-  }
-  return FALSE;
-}
 
 /* "128" or "256,64" into config->hidden; "" or "0" for none. */
 static gboolean
@@ -836,7 +775,7 @@ ae_reconstruct_cmd_encode (int argc, char **argv, GError ** error)
   if (!(files = ae_image_list_files (images, error))
       || !ae_image_set_load (&set, (const char *const *) files, &lo, error))
     goto out;
-  report_skipped (&set);
+  ae_image_report_skipped (&set);
   for (i = 0; i < set.n_images; i++)
     n_tiles += ae_image_n_tiles (&set.images[i], patch);
   if (!ae_dense_ae_work_init (&w, &ae.config, 1, error))

@@ -69,8 +69,5 @@ int ae_reconstruct_cmd_fit (int argc, char **argv, GError ** error);
 int ae_reconstruct_cmd_sample (int argc, char **argv, GError ** error);
 int ae_reconstruct_cmd_encode (int argc, char **argv, GError ** error);
 
-/* TRUE when argv asks for --task reconstruct. */
-gboolean ae_reconstruct_is_task (int argc, char **argv);
-
 G_END_DECLS
 #endif /* AE_TRAIN_RECONSTRUCT_H */

@@ -12,12 +12,13 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "audio-data.h"
+#include "checkpoint.h"
 #include "loader.h"
 #include "metrics.h"
 #include "mixer.h"
+#include "progress.h"
 #include "rng.h"
 #include "safetensors.h"
 #include "spectrum.h"
@@ -448,63 +449,6 @@ validate (ValSet * v, LossContext * lc, const AeSpeechNet * net,
   ae_free (zeros);
 }
 
-/* Checkpoints: parameters and optimiser moments as one safetensors file. */
-static gboolean
-save_checkpoint (const char *path, const float *params,
-    const AeOptimizer * opt, guint64 step, double best_val, int bad_vals,
-    GError ** error)
-{
-  AeSafetensorsWriter *w = ae_safetensors_writer_new ();
-  gint64 shape[1] = { (gint64) opt->n_params };
-  char buf[64];
-  gboolean ok;
-
-  ae_safetensors_writer_add_metadata (w, "ae.checkpoint", "speech");
-  g_snprintf (buf, sizeof (buf), "%" G_GUINT64_FORMAT, step);
-  ae_safetensors_writer_add_metadata (w, "ae.checkpoint.step", buf);
-  g_ascii_dtostr (buf, sizeof (buf), best_val);
-  ae_safetensors_writer_add_metadata (w, "ae.checkpoint.best_val", buf);
-  g_snprintf (buf, sizeof (buf), "%d", bad_vals);
-  ae_safetensors_writer_add_metadata (w, "ae.checkpoint.bad_vals", buf);
-  ae_safetensors_writer_add_f32 (w, "params", 1, shape, params);
-  ae_safetensors_writer_add_f32 (w, "optim.m", 1, shape, opt->m);
-  ae_safetensors_writer_add_f32 (w, "optim.v", 1, shape, opt->v);
-  ok = ae_safetensors_writer_write_file (w, path, error);
-  ae_safetensors_writer_free (w);
-  return ok;
-}
-
-static gboolean
-load_checkpoint (const char *path, float *params, AeOptimizer * opt,
-    guint64 * step, double *best_val, int *bad_vals, GError ** error)
-{
-  AeSafetensors *st = ae_safetensors_new_from_file (path, error);
-  gint64 shape[1] = { (gint64) opt->n_params };
-  const char *s_step, *s_best, *s_bad;
-  gboolean ok;
-
-  if (!st)
-    return FALSE;
-  s_step = ae_safetensors_get_metadata (st, "ae.checkpoint.step");
-  s_best = ae_safetensors_get_metadata (st, "ae.checkpoint.best_val");
-  s_bad = ae_safetensors_get_metadata (st, "ae.checkpoint.bad_vals");
-  ok = s_step && s_best && s_bad
-      && ae_safetensors_copy_f32 (st, "params", 1, shape, params, error)
-      && ae_safetensors_copy_f32 (st, "optim.m", 1, shape, opt->m, error)
-      && ae_safetensors_copy_f32 (st, "optim.v", 1, shape, opt->v, error);
-  if (ok) {
-    *step = g_ascii_strtoull (s_step, NULL, 10);
-    *best_val = g_ascii_strtod (s_best, NULL);
-    *bad_vals = atoi (s_bad);
-    opt->step = *step;
-  } else if (error && !*error) {
-    g_set_error (error, AE_ERROR, AE_ERROR_FORMAT,
-        "%s: not an ae-train speech checkpoint", path);
-  }
-  ae_safetensors_free (st);
-  return ok;
-}
-
 static AeClipSet *
 load_clips (const char *dir, const AeSpeechTrainOptions * o,
     const char *const *heldout, AeSplitPart part, double min_seconds,
@@ -526,14 +470,6 @@ load_clips (const char *dir, const AeSpeechTrainOptions * o,
     g_printerr ("ae-train: skipped %s\n", (char *) skipped->pdata[i]);
   g_ptr_array_unref (skipped);
   return set;
-}
-
-static void
-format_eta (char *buf, gsize size, double seconds)
-{
-  int s = (int) MAX (seconds, 0.0);
-
-  g_snprintf (buf, size, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60);
 }
 
 /* Writes the best model so far with its training record.  Nothing that
@@ -586,12 +522,12 @@ ae_train_speech (const AeSpeechTrainOptions * opts, GError ** error)
   LossContext lc = { 0 };
   float *params = NULL, *grads = NULL;
   FILE *log = NULL;
-  guint64 step = 0, start_step;
-  double best_val = G_MAXDOUBLE, loss_ema = 0.0;
-  int bad_vals = 0, f;
-  gboolean ok = FALSE, tty = isatty (STDERR_FILENO);
-  gint64 t_start = g_get_monotonic_time ();
-  double flops_per_step;
+  AeCheckpointState state = { 0, G_MAXDOUBLE, 0 };
+  AeProgress progress;
+  guint64 start_step;
+  double loss_ema = 0.0, flops_per_step;
+  int f;
+  gboolean ok = FALSE;
 
   if (!ae_speech_config_complete (&o.config, error)
       || !ae_speechnet_init (&net, &o.config.arch, error))
@@ -645,10 +581,10 @@ ae_train_speech (const AeSpeechTrainOptions * opts, GError ** error)
     memcpy (params, ae_model_get_params (init), sizeof (float) * net.n_params);
     ae_model_unref (init);
   }
-  if (o.resume && !load_checkpoint (o.resume, params, &opt, &step,
-          &best_val, &bad_vals, error))
+  if (o.resume && !ae_checkpoint_load (o.resume, "speech", params, &opt,
+          &state, error))
     goto out;
-  start_step = step;
+  start_step = state.step;
   if (!val_set_init (&val, &o, &net, val_speech, val_noise, error)
       || !loss_context_init (&lc, &o, MAX (o.seq_frames, val.n_frames),
           error))
@@ -668,7 +604,8 @@ ae_train_speech (const AeSpeechTrainOptions * opts, GError ** error)
   if (!framer_init (&prod.framer, &o.config, o.seq_frames, error))
     goto out;
   loader = ae_loader_new (3, sizeof (float) * batch_floats (batch_shape
-          (o.batch, o.seq_frames, &o.config, f)), produce_batch, &prod, step);
+          (o.batch, o.seq_frames, &o.config, f)), produce_batch, &prod,
+      state.step);
 
   if (o.log_path) {
     gboolean exists = g_file_test (o.log_path, G_FILE_TEST_EXISTS);
@@ -687,12 +624,15 @@ ae_train_speech (const AeSpeechTrainOptions * opts, GError ** error)
       o.seq_frames;
   g_printerr ("ae-train: %" G_GSIZE_FORMAT " parameters, %d bands, %.1f "
       "MFLOP per step\n", net.n_params, f, flops_per_step / 1e6);
+  ae_progress_init (&progress, start_step, o.steps, o.batch, flops_per_step);
 
-  while (step < o.steps && !g_atomic_int_get (&ae_train_interrupted)) {
+  while (state.step < o.steps
+      && !g_atomic_int_get (&ae_train_interrupted)) {
     float *slot = ae_loader_acquire (loader);
     Batch b = batch_view (slot, batch_shape (o.batch, o.seq_frames,
             &o.config, f));
-    float lr = ae_schedule_lr (o.schedule, o.lr, step, o.steps, o.warmup);
+    float lr = ae_schedule_lr (o.schedule, o.lr, state.step, o.steps,
+        o.warmup);
     double loss;
     float norm;
 
@@ -704,80 +644,69 @@ ae_train_speech (const AeSpeechTrainOptions * opts, GError ** error)
     if (!isfinite (loss)) {
       g_set_error (error, AE_ERROR, AE_ERROR_VALUE,
           "loss became %f at step %" G_GUINT64_FORMAT "; the last good "
-          "model is in %s", loss, step, o.output);
+          "model is in %s", loss, state.step, o.output);
       goto out;
     }
     memset (grads, 0, sizeof (float) * net.n_params);
     ae_speechnet_backward (&net, &acts, params, grads);
     norm = ae_clip_grad_norm (grads, net.n_params, o.clip);
     ae_optimizer_step (&opt, params, grads, lr);
-    step++;
-    loss_ema = step - start_step == 1 ? loss : 0.98 * loss_ema + 0.02 * loss;
+    state.step++;
+    loss_ema = state.step - start_step == 1 ? loss :
+        0.98 * loss_ema + 0.02 * loss;
+    ae_progress_step (&progress, state.step, loss_ema, lr);
 
-    if (step % 10 == 0 || step == o.steps) {
-      double secs = (g_get_monotonic_time () - t_start) / 1e6;
-      double rate = (step - start_step) / MAX (secs, 1e-9);
-      char eta[32];
-      format_eta (eta, sizeof (eta), (o.steps - step) / MAX (rate, 1e-9));
-      if (tty || step % 100 == 0)
-        g_printerr ("%sstep %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT
-            "  loss %.4f  lr %.2e  %.1f seq/s  %.0f s audio/s  "
-            "%.1f GFLOP/s  eta %s%s", tty ? "\r" : "", step, o.steps,
-            loss_ema, lr, rate * o.batch, rate * o.batch * o.seq_frames *
-            o.config.hop / o.config.sample_rate, rate * flops_per_step / 1e9,
-            eta, tty ? "  " : "\n");
-    }
-
-    if (step % o.val_every == 0 || step == o.steps) {
-      double val_loss, si_sdri, secs;
+    if (state.step % o.val_every == 0 || state.step == o.steps) {
+      double val_loss, si_sdri;
       AeModel *model = ae_model_new_speech (&o.config, params, NULL, error);
       if (!model)
         goto out;
       validate (&val, &lc, &net, model, &val_loss, &si_sdri);
-      secs = (g_get_monotonic_time () - t_start) / 1e6;
-      g_printerr ("%sval step %" G_GUINT64_FORMAT ": loss %.4f, SI-SDRi "
-          "%.2f dB%s\n", tty ? "\n" : "", step, val_loss, si_sdri,
-          val_loss < best_val ? " (best)" : "");
+      ae_progress_break (&progress);
+      g_printerr ("val step %" G_GUINT64_FORMAT ": loss %.4f, SI-SDRi "
+          "%.2f dB%s\n", state.step, val_loss, si_sdri,
+          val_loss < state.best_val ? " (best)" : "");
       if (log) {
         fprintf (log, "%" G_GUINT64_FORMAT ",%.6f,%.6f,%.3f,%.3e,%.4f,%.0f\n",
-            step, loss_ema, val_loss, si_sdri, lr, norm, secs);
+            state.step, loss_ema, val_loss, si_sdri, lr, norm,
+            ae_progress_seconds (&progress));
         fflush (log);
       }
-      if (val_loss < best_val) {
-        best_val = val_loss;
-        bad_vals = 0;
-        if (!save_model (&o, model, speech, noise, step, val_loss, si_sdri,
-                error)) {
+      if (val_loss < state.best_val) {
+        state.best_val = val_loss;
+        state.bad_vals = 0;
+        if (!save_model (&o, model, speech, noise, state.step, val_loss,
+                si_sdri, error)) {
           ae_model_unref (model);
           goto out;
         }
       } else {
-        bad_vals++;
+        state.bad_vals++;
       }
       ae_model_unref (model);
-      if (o.checkpoint && !save_checkpoint (o.checkpoint, params, &opt, step,
-              best_val, bad_vals, error))
+      if (o.checkpoint && !ae_checkpoint_save (o.checkpoint, "speech",
+              params, &opt, &state, error))
         goto out;
-      if (o.patience > 0 && bad_vals >= o.patience) {
+      if (o.patience > 0 && state.bad_vals >= o.patience) {
         g_printerr ("ae-train: no better validation loss in %d checks; "
-            "stopping early\n", bad_vals);
+            "stopping early\n", state.bad_vals);
         break;
       }
     }
   }
   if (g_atomic_int_get (&ae_train_interrupted)) {
-    if (o.checkpoint && !save_checkpoint (o.checkpoint, params, &opt, step,
-            best_val, bad_vals, error))
+    if (o.checkpoint && !ae_checkpoint_save (o.checkpoint, "speech", params,
+            &opt, &state, error))
       goto out;
+    ae_progress_break (&progress);
     g_printerr ("ae-train: interrupted at step %" G_GUINT64_FORMAT
-        "; checkpoint %s\n", step, o.checkpoint ? o.checkpoint : "(none)");
+        "; checkpoint %s\n", state.step, o.checkpoint ? o.checkpoint :
+        "(none)");
   } else {
-    double secs = (g_get_monotonic_time () - t_start) / 1e6;
     g_printerr ("ae-train: %" G_GUINT64_FORMAT " steps in %.0f s, %.2f "
         "GFLOP/s in the network; best validation loss %.4f\n",
-        step - start_step, secs,
-        (step - start_step) * flops_per_step / MAX (secs, 1e-9) / 1e9,
-        best_val);
+        state.step - start_step, ae_progress_seconds (&progress),
+        ae_progress_gflops (&progress, state.step), state.best_val);
   }
   ok = TRUE;
 

@@ -1,0 +1,37 @@
+/* checkpoint.h: ae-train's checkpoints, shared by every training task.
+ *
+ * A checkpoint is a safetensors file holding the parameters, the
+ * optimiser's moments and the loop's state (step, best validation loss,
+ * validations without improvement), tagged with the task, so that
+ * --resume continues a run exactly and refuses another task's file.
+ * Written atomically, like models.
+ */
+#ifndef AE_CHECKPOINT_H
+#define AE_CHECKPOINT_H
+
+#include <glib.h>
+
+#include "optim.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  guint64 step;
+  double best_val;
+  int bad_vals;
+} AeCheckpointState;
+
+gboolean ae_checkpoint_save (const char *path, const char *task,
+    const float *params, const AeOptimizer * opt,
+    const AeCheckpointState * state, GError ** error);
+
+/* Fills @params (opt->n_params floats), @opt's moments and step, and
+ * @state.  AE_ERROR_FORMAT naming @path when it is not a checkpoint of
+ * @task; AE_ERROR_SHAPE when its sizes differ from the model's. */
+gboolean ae_checkpoint_load (const char *path, const char *task,
+    float *params, AeOptimizer * opt, AeCheckpointState * state,
+    GError ** error);
+
+G_END_DECLS
+#endif /* AE_CHECKPOINT_H */

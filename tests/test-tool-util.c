@@ -1,0 +1,61 @@
+/* test-tool-util.c: see test-tool-util.h. */
+#include "test-tool-util.h"
+
+#include <glib/gstdio.h>
+#include <sys/wait.h>
+
+int
+tool_run (const char *program, const char *const *args, char **err)
+{
+  GPtrArray *argv = g_ptr_array_new ();
+  char *out = NULL, *e = NULL;
+  int status = -1;
+  GError *error = NULL;
+  guint i;
+
+  g_ptr_array_add (argv, (gpointer) program);
+  for (i = 0; args[i]; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  if (!g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT,
+          NULL, NULL, &out, &e, &status, &error))
+    g_error ("cannot run %s: %s", program, error->message);
+  g_ptr_array_free (argv, TRUE);
+  g_free (out);
+  if (err)
+    *err = e;
+  else
+    g_free (e);
+  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+void
+tool_gst_launch (const char *pipeline)
+{
+  char *cmd = g_strdup_printf ("gst-launch-1.0 -q %s", pipeline);
+  int status;
+  GError *error = NULL;
+
+  if (!g_spawn_command_line_sync (cmd, NULL, NULL, &status, &error)
+      || !g_spawn_check_wait_status (status, &error))
+    g_error ("%s: %s", cmd, error->message);
+  g_free (cmd);
+}
+
+gboolean
+tool_remove_tree (const char *path)
+{
+  GDir *d = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (d) {
+    while ((name = g_dir_read_name (d))) {
+      char *p = g_build_filename (path, name, NULL);
+      tool_remove_tree (p);
+      g_free (p);
+    }
+    g_dir_close (d);
+    return g_rmdir (path) == 0;
+  }
+  return g_unlink (path) == 0;
+}

@@ -1,0 +1,22 @@
+/* test-tool-util.h: what the end-to-end trainer tests share: running
+ * ae-train and gst-launch-1.0, and removing a work folder. */
+#ifndef TEST_TOOL_UTIL_H
+#define TEST_TOOL_UTIL_H
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Runs @program with @args (NULL-terminated); returns the exit status and
+ * the captured stderr in @err (may be NULL).  Aborts the test when the
+ * program cannot be started. */
+int tool_run (const char *program, const char *const *args, char **err);
+
+/* gst-launch-1.0 -q @pipeline; aborts the test when it fails. */
+void tool_gst_launch (const char *pipeline);
+
+/* Removes @path and everything under it. */
+gboolean tool_remove_tree (const char *path);
+
+G_END_DECLS
+#endif /* TEST_TOOL_UTIL_H */

@@ -1,0 +1,287 @@
+/* test-train-video.c: ae-train fit --task video-denoise, end to end
+ * through the binary.
+ *
+ *   - the corpus: PNGs of videotestsrc patterns the test makes, plus an
+ *     unreadable file (skipped with a warning);
+ *   - a short fit lowers the validation loss and lifts the PSNR at sigma
+ *     25 above the noisy input's;
+ *   - two runs with the same seed and two threads write the same bytes;
+ *   - a run stopped at step 20 and resumed to 40 leaves the same
+ *     checkpoint as an uninterrupted one;
+ *   - bad options are refused with a message naming the problem.
+ *
+ * Usage: test-train-video PATH-TO-ae-train (meson passes it).
+ */
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+#include "test-tool-util.h"
+
+static const char *ae_train;
+static char *work_dir, *image_dir, *empty_dir;
+
+static void
+make_corpus (void)
+{
+  static const char *const patterns[] = { "ball", "zone-plate", "circular",
+    "pinwheel", "spokes", "checkers-8", "smpte", "gamut"
+  };
+  char *cmd, *broken;
+  guint i;
+
+  work_dir = g_dir_make_tmp ("test-train-video-XXXXXX", NULL);
+  g_assert_nonnull (work_dir);
+  image_dir = g_build_filename (work_dir, "images", NULL);
+  empty_dir = g_build_filename (work_dir, "empty", NULL);
+  g_assert_cmpint (g_mkdir (image_dir, 0755), ==, 0);
+  g_assert_cmpint (g_mkdir (empty_dir, 0755), ==, 0);
+  for (i = 0; i < G_N_ELEMENTS (patterns); i++) {
+    cmd = g_strdup_printf ("videotestsrc pattern=%s num-buffers=1 ! "
+        "video/x-raw,width=72,height=64 ! pngenc ! filesink "
+        "location=%s/%s.png", patterns[i], image_dir, patterns[i]);
+    tool_gst_launch (cmd);
+    g_free (cmd);
+  }
+  broken = g_build_filename (image_dir, "broken.png", NULL);
+  g_assert_true (g_file_set_contents (broken, "not a png", -1, NULL));
+  g_free (broken);
+}
+
+/* fit --task video-denoise on the corpus with a tiny model, then @extra
+ * (NULL-terminated), run in folder @dir with relative file names, so that
+ * runs in two folders record the same command. */
+static int
+fit (const char *dir, const char *const *extra, char **err)
+{
+  const char *args[48] = { "fit", "--task", "video-denoise", "--images",
+    image_dir, "--unshuffle", "2", "--width", "16", "--code", "16",
+    "--blocks", "1", "--patch", "32", "--batch", "8", "--val-patches", "8",
+    "--val-fraction", "0.25", "--lr", "3e-3", "--warmup", "10", "-o",
+    "model.safetensors", "--log", "log.csv", NULL
+  };
+  int n = 0, i;
+
+  while (args[n])
+    n++;
+  for (i = 0; extra && extra[i]; i++)
+    args[n++] = extra[i];
+  args[n] = NULL;
+  g_assert_cmpint (g_chdir (dir), ==, 0);
+  return tool_run (ae_train, args, err);
+}
+
+static char *
+new_dir (const char *name)
+{
+  char *dir = g_build_filename (work_dir, name, NULL);
+
+  g_assert_cmpint (g_mkdir (dir, 0755), ==, 0);
+  return dir;
+}
+
+/* Column @col of every row of a log. */
+static GArray *
+log_column (const char *dir, int col)
+{
+  char *path = g_build_filename (dir, "log.csv", NULL), *text = NULL;
+  char **lines;
+  GArray *v = g_array_new (FALSE, FALSE, sizeof (double));
+  guint i;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  lines = g_strsplit (text, "\n", -1);
+  g_assert_cmpstr (lines[0], ==, "step,train_loss,val_loss,val_psnr_15,"
+      "val_psnr_25,val_psnr_50,lr,grad_norm,seconds");
+  for (i = 1; lines[i] && lines[i][0]; i++) {
+    char **f = g_strsplit (lines[i], ",", -1);
+    double x;
+    g_assert_cmpuint (g_strv_length (f), ==, 9);
+    x = g_ascii_strtod (f[col], NULL);
+    g_array_append_val (v, x);
+    g_strfreev (f);
+  }
+  g_strfreev (lines);
+  g_free (text);
+  g_free (path);
+  return v;
+}
+
+static void
+test_fit_learns (void)
+{
+  char *dir = new_dir ("fit"), *err = NULL;
+  const char *extra[] = { "--steps", "800", "--val-every", "200", NULL };
+  GArray *loss, *psnr25;
+  const char *p;
+  double input25 = 0.0, input_mse = 0.0, last_loss, last25;
+  int i;
+
+  if (fit (dir, extra, &err) != 0)
+    g_error ("fit failed: %s", err);
+  g_assert_nonnull (strstr (err, "skipped 1 unreadable file"));
+  /* "validation input PSNR A / B / C dB at sigma 15 / 25 / 50": the
+   * untrained model's loss is about the input's mean MSE over the three. */
+  p = strstr (err, "validation input PSNR ");
+  g_assert_nonnull (p);
+  p += strlen ("validation input PSNR ");
+  for (i = 0; i < 3; i++) {
+    double psnr = g_ascii_strtod (p, (char **) &p);
+    input_mse += pow (10.0, -psnr / 10.0) / 3.0;
+    if (i == 1)
+      input25 = psnr;
+    p += strlen (" / ");
+  }
+  loss = log_column (dir, 2);
+  psnr25 = log_column (dir, 4);
+  last_loss = g_array_index (loss, double, loss->len - 1);
+  last25 = g_array_index (psnr25, double, psnr25->len - 1);
+  g_test_message ("val loss: input %.5f, after training %.5f; PSNR at 25: "
+      "input %.2f, output %.2f dB", input_mse, last_loss, input25, last25);
+  g_assert_cmpuint (loss->len, ==, 4);
+  g_assert_cmpfloat (last_loss, <, 0.75 * input_mse);
+  g_assert_cmpfloat (last25, >, input25 + 1.0);
+  g_array_unref (loss);
+  g_array_unref (psnr25);
+  g_free (err);
+  g_free (dir);
+}
+
+static char *
+read_file (const char *dir, const char *name, gsize * len)
+{
+  char *path = g_build_filename (dir, name, NULL), *data = NULL;
+
+  g_assert_true (g_file_get_contents (path, &data, len, NULL));
+  g_free (path);
+  return data;
+}
+
+static void
+test_deterministic (void)
+{
+  char *a = new_dir ("same-a"), *b = new_dir ("same-b");
+  const char *extra[] = { "--steps", "30", "--val-every", "15",
+    "--threads", "2", "--seed", "9", NULL
+  };
+  char *da, *db;
+  gsize la, lb;
+
+  g_assert_cmpint (fit (a, extra, NULL), ==, 0);
+  g_assert_cmpint (fit (b, extra, NULL), ==, 0);
+  da = read_file (a, "model.safetensors", &la);
+  db = read_file (b, "model.safetensors", &lb);
+  g_assert_cmpmem (da, la, db, lb);
+  g_free (da);
+  g_free (db);
+  g_free (a);
+  g_free (b);
+}
+
+static void
+test_resume (void)
+{
+  char *straight = new_dir ("straight"), *split = new_dir ("split");
+  char *ck_s, *ck_p, *err = NULL;
+  gsize ls, lp;
+  const char *common[] = { "--schedule", "constant", "--val-every", "10",
+    "--checkpoint", "ck.safetensors", NULL
+  };
+  const char *full[16], *first[16], *rest[16];
+  int i, n = 0;
+
+  for (i = 0; common[i]; i++, n++)
+    full[n] = first[n] = rest[n] = common[i];
+  full[n] = "--steps";
+  full[n + 1] = "40";
+  full[n + 2] = NULL;
+  first[n] = "--steps";
+  first[n + 1] = "20";
+  first[n + 2] = NULL;
+  rest[n] = "--steps";
+  rest[n + 1] = "40";
+  rest[n + 2] = "--resume";
+  rest[n + 3] = "ck.safetensors";
+  rest[n + 4] = NULL;
+  g_assert_cmpint (fit (straight, full, NULL), ==, 0);
+  g_assert_cmpint (fit (split, first, NULL), ==, 0);
+  g_assert_cmpint (fit (split, rest, &err), ==, 0);
+  g_assert_nonnull (strstr (err, "ae-train: 20 steps in"));
+  ck_s = read_file (straight, "ck.safetensors", &ls);
+  ck_p = read_file (split, "ck.safetensors", &lp);
+  g_assert_cmpmem (ck_s, ls, ck_p, lp);
+  g_free (ck_s);
+  g_free (ck_p);
+  g_free (err);
+  g_free (straight);
+  g_free (split);
+}
+
+typedef struct
+{
+  const char *what;
+  const char *args[8];
+  const char *expect;
+} Refusal;
+
+static const Refusal refusals[] = {
+  {"patch", {"--patch", "30", NULL}, "--patch 30: must be a multiple of 4"},
+  {"arch", {"--arch", "huge", NULL}, "--arch huge is unknown"},
+  {"unshuffle", {"--unshuffle", "3", NULL}, "video unshuffle 3"},
+  {"sigmas", {"--sigma-min", "30", "--sigma-max", "10", NULL},
+      "--sigma-min 30 / --sigma-max 10"},
+  {"camera", {"--camera-noise", "2", NULL}, "--camera-noise 2 is not in"},
+  {"loss", {"--loss", "bce", NULL}, "--loss bce is unknown"},
+  {"resume", {"--resume", "x.safetensors", NULL},
+      "--resume needs --checkpoint"},
+};
+
+static void
+test_refusals (void)
+{
+  char *dir = new_dir ("refusals"), *err = NULL;
+  const char *empty_args[] = { "fit", "--task", "video-denoise", "--images",
+    empty_dir, "-o", "m.safetensors", NULL
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (refusals); i++) {
+    g_assert_cmpint (fit (dir, refusals[i].args, &err), !=, 0);
+    g_test_message ("%s: %s", refusals[i].what, err);
+    g_assert_nonnull (strstr (err, refusals[i].expect));
+    g_free (err);
+  }
+  g_assert_cmpint (tool_run (ae_train, empty_args, &err), !=, 0);
+  g_assert_nonnull (strstr (err, empty_dir));
+  g_free (err);
+  g_free (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  char *cwd = g_get_current_dir ();
+  int ret;
+
+  g_test_init (&argc, &argv, NULL);
+  if (argc < 2) {
+    g_printerr ("usage: %s PATH-TO-ae-train\n", argv[0]);
+    return 2;
+  }
+  ae_train = argv[1];
+  g_setenv ("OPENBLAS_NUM_THREADS", "1", TRUE);
+  make_corpus ();
+  g_test_add_func ("/train-video/fit/learns", test_fit_learns);
+  g_test_add_func ("/train-video/fit/deterministic", test_deterministic);
+  g_test_add_func ("/train-video/fit/resume", test_resume);
+  g_test_add_func ("/train-video/fit/refusals", test_refusals);
+  ret = g_test_run ();
+  g_chdir (cwd);
+  tool_remove_tree (work_dir);
+  g_free (cwd);
+  g_free (work_dir);
+  g_free (image_dir);
+  g_free (empty_dir);
+  return ret;
+}
