@@ -5,6 +5,8 @@
  *     unreadable file and a short AVI) is the corpus;
  *   - for every kind, a short fit lowers the validation loss in its CSV log
  *     to at most half its start;
+ *   - a run stopped and resumed from its checkpoint ends where an
+ *     uninterrupted one does;
  *   - sample writes N PGM files of the model's patch size;
  *   - encode writes a .npy whose header parses and whose size matches its
  *     shape;
@@ -146,6 +148,46 @@ test_fit (gconstpointer data)
   g_free (model);
   g_free (model_file);
   g_free (log);
+}
+
+/* Stopped at step 30 and resumed to 60, a run leaves the checkpoint an
+ * uninterrupted one does, byte for byte. */
+static void
+test_resume (void)
+{
+  char *ck_a = work_path ("straight.ckpt"), *ck_b = work_path ("split.ckpt");
+  char *model = work_path ("resume.safetensors"), *err = NULL;
+  char *da, *db;
+  gsize la, lb;
+  const char *base[] = { "fit", "--task", "reconstruct", "--kind",
+    "denoising", "--images", image_dir, "--patch", "8", "--code", "6",
+    "--hidden", "24", "--val-every", "10", "--batch", "16", "-o", model,
+    "--steps", NULL, "--checkpoint", NULL, NULL, NULL, NULL
+  };
+  const char *args[G_N_ELEMENTS (base)];
+
+  memcpy (args, base, sizeof (base));
+  args[20] = "60";
+  args[22] = ck_a;
+  g_assert_cmpint (run_ae_train (args, NULL), ==, 0);
+  args[20] = "30";
+  args[22] = ck_b;
+  g_assert_cmpint (run_ae_train (args, NULL), ==, 0);
+  args[20] = "60";
+  args[23] = "--resume";
+  args[24] = ck_b;
+  g_assert_cmpint (run_ae_train (args, &err), ==, 0);
+  g_assert_nonnull (strstr (err, "resumed from"));
+  g_assert_nonnull (strstr (err, "at step 30"));
+  g_assert_true (g_file_get_contents (ck_a, &da, &la, NULL));
+  g_assert_true (g_file_get_contents (ck_b, &db, &lb, NULL));
+  g_assert_cmpmem (da, la, db, lb);
+  g_free (da);
+  g_free (db);
+  g_free (err);
+  g_free (ck_a);
+  g_free (ck_b);
+  g_free (model);
 }
 
 static void
@@ -347,6 +389,7 @@ main (int argc, char **argv)
     g_test_add_data_func (name, &fit_cases[i], test_fit);
     g_free (name);
   }
+  g_test_add_func ("/reconstruct/fit/resume", test_resume);
   g_test_add_func ("/reconstruct/tools/sample", test_sample);
   g_test_add_func ("/reconstruct/tools/encode", test_encode);
   g_test_add_func ("/reconstruct/tools/refusals", test_refusals);

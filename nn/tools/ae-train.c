@@ -517,8 +517,10 @@ main (int argc, char **argv)
     return cmd ? 0 : 2;
   }
   if (!strcmp (cmd, "fit") && ae_cli_task_is (argc - 1, argv + 1,
-          "reconstruct"))
+          "reconstruct")) {
+    signal (SIGINT, on_sigint);
     ret = ae_reconstruct_cmd_fit (argc - 1, argv + 1, &error);
+  }
   else if (!strcmp (cmd, "fit") && ae_cli_task_is (argc - 1, argv + 1,
           "video-denoise")) {
     signal (SIGINT, on_sigint);

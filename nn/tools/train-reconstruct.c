@@ -8,6 +8,10 @@
  * (image-data.c), the maths (denseae.c).
  */
 #include "train-reconstruct.h"
+
+#include "checkpoint.h"
+#include "progress.h"
+#include "train-speech.h"       /* ae_train_interrupted */
 #include "cli.h"
 
 #include "ae.h"
@@ -132,8 +136,10 @@ ae_train_reconstruct (const AeReconTrainOptions * o, GError ** error)
   float *vx = NULL, *vin = NULL, *veps = NULL;
   FILE *log = NULL;
   gboolean ok = FALSE, vae, denoise;
-  double best = INFINITY, train_sum = 0.0;
-  guint64 step, train_count = 0;
+  double train_sum = 0.0;
+  guint64 step, start_step, train_count = 0;
+  AeCheckpointState state = { 0, INFINITY, 0 };
+  AeProgress progress;
   int n_in, nv = MAX (o->val_patches, 1);
 
   c.n_in = o->patch * o->patch;
@@ -181,26 +187,39 @@ ae_train_reconstruct (const AeReconTrainOptions * o, GError ** error)
   ae_dense_ae_draw_normal (&rng, veps, (gsize) nv * c.code);
   ae_rng_init (&rng, ae_rng_derive (o->seed, 0));
   ae_dense_ae_init_weights (&ae, &rng);
-  ae_rng_init (&rng, ae_rng_derive (o->seed, 2));
+  if (o->resume && !ae_checkpoint_load (o->resume, "reconstruct", ae.params,
+          &opt, &state, error))
+    goto out;
+  if (o->resume)
+    g_printerr ("ae-train: resumed from %s at step %" G_GUINT64_FORMAT "\n",
+        o->resume, state.step);
+  start_step = state.step;
 
   if (o->log_path) {
-    if (!(log = fopen (o->log_path, "w"))) {
+    gboolean exists = g_file_test (o->log_path, G_FILE_TEST_EXISTS);
+    if (!(log = fopen (o->log_path, o->resume ? "a" : "w"))) {
       g_set_error (error, AE_ERROR, AE_ERROR_IO, "cannot write log %s",
           o->log_path);
       goto out;
     }
-    fprintf (log, "step,train_loss,val_loss,val_recon,val_penalty,lr,"
-        "kl_weight\n");
+    if (!o->resume || !exists)
+      fprintf (log, "step,train_loss,val_loss,val_recon,val_penalty,lr,"
+          "kl_weight\n");
   }
+  /* Each weight is one multiply-add per example (biases are noise). */
+  ae_progress_init (&progress, start_step, o->steps, o->batch,
+      6.0 * (double) ae.n_params * o->batch);
 
-  for (step = 0; step <= o->steps; step++) {
+  for (step = start_step; step <= o->steps; step++) {
     float lr = ae_schedule_lr (o->schedule, o->lr, step, o->steps, o->warmup);
 
     loss.kl_weight = o->loss.kl_weight;
     if (vae && o->kl_warmup > 0 && step < o->kl_warmup)
       loss.kl_weight *= (float) step / (float) o->kl_warmup;
 
-    if (step % o->val_every == 0 || step == o->steps) {
+    /* A resumed run starts where its last validation was. */
+    if ((step % o->val_every == 0 || step == o->steps)
+        && !(o->resume && step == start_step)) {
       AeDenseAeLoss full = o->loss;
       AeDenseAeLossParts parts;
       double train_loss = train_count ? train_sum / train_count : NAN;
@@ -213,26 +232,46 @@ ae_train_reconstruct (const AeReconTrainOptions * o, GError ** error)
             "; %s keeps the last good model", parts.total, step, o->output);
         goto out;
       }
+      ae_progress_break (&progress);
       g_print ("step %6" G_GUINT64_FORMAT "  train %.5f  val %.5f "
           "(recon %.5f)%s\n", step, train_loss, parts.total, parts.recon,
-          parts.total < best ? "  *" : "");
+          parts.total < state.best_val ? "  *" : "");
       if (log) {
         fprintf (log, "%" G_GUINT64_FORMAT ",%.6f,%.6f,%.6f,%.6f,%.3e,%.4f\n",
             step, train_loss, parts.total, parts.recon, parts.penalty, lr,
             vae ? loss.kl_weight : 0.0f);
         fflush (log);
       }
-      if (parts.total < best) {
-        best = parts.total;
-        if (!write_model (&ae, o, step, best, error))
+      if (parts.total < state.best_val) {
+        state.best_val = parts.total;
+        if (!write_model (&ae, o, step, state.best_val, error))
           goto out;
       }
       train_sum = 0.0;
       train_count = 0;
+      state.step = step;
+      if (o->checkpoint && !ae_checkpoint_save (o->checkpoint, "reconstruct",
+              ae.params, &opt, &state, error))
+        goto out;
     }
     if (step == o->steps)
       break;
+    if (g_atomic_int_get (&ae_train_interrupted)) {
+      state.step = step;
+      if (o->checkpoint && !ae_checkpoint_save (o->checkpoint, "reconstruct",
+              ae.params, &opt, &state, error))
+        goto out;
+      ae_progress_break (&progress);
+      g_printerr ("ae-train: interrupted at step %" G_GUINT64_FORMAT
+          "; checkpoint %s\n", step, o->checkpoint ? o->checkpoint :
+          "(none)");
+      ok = TRUE;
+      goto out;
+    }
 
+    /* Each step's randomness is its own stream, so a resumed run draws
+     * what the uninterrupted one would have. */
+    ae_rng_init (&rng, ae_rng_derive (ae_rng_derive (o->seed, 2), step));
     draw_batch (&train, o->patch, o->batch, TRUE, &rng, x);
     if (denoise)
       ae_dense_ae_corrupt (o->corruption, o->corruption_level, &rng, xin, x,
@@ -259,8 +298,11 @@ ae_train_reconstruct (const AeReconTrainOptions * o, GError ** error)
         x, o->batch);
     ae_clip_grad_norm (grads, ae.n_params, o->clip);
     ae_optimizer_step (&opt, ae.params, grads, lr);
+    ae_progress_step (&progress, step + 1, train_sum / train_count, lr);
   }
-  g_print ("best validation loss %.5f, written to %s\n", best, o->output);
+  ae_progress_break (&progress);
+  g_print ("best validation loss %.5f, written to %s; %.2f GFLOP/s\n",
+      state.best_val, o->output, ae_progress_gflops (&progress, o->steps));
   ok = TRUE;
 
 out:
@@ -353,7 +395,7 @@ ae_reconstruct_cmd_fit (int argc, char **argv, GError ** error)
 {
   AeReconTrainOptions o;
   char *task = NULL, *kind = NULL, *images = NULL, *loss = NULL,
-      *output = NULL, *log = NULL,
+      *output = NULL, *log = NULL, *checkpoint = NULL, *resume = NULL,
       *hidden = NULL, *act = NULL, *code_act = NULL, *out_act = NULL;
   int kl_warmup = -1, max_frames;
   AeCliOptim oa = { 0 };
@@ -420,6 +462,10 @@ ae_reconstruct_cmd_fit (int argc, char **argv, GError ** error)
       {"max-frames", 0, 0, G_OPTION_ARG_INT, &max_frames,
           "videos: frames taken per file", "N"},
       {"log", 0, 0, G_OPTION_ARG_FILENAME, &log, "CSV of the curves", "FILE"},
+      {"checkpoint", 0, 0, G_OPTION_ARG_FILENAME, &checkpoint,
+          "checkpoint written at each validation and on Ctrl-C", "FILE"},
+      {"resume", 0, 0, G_OPTION_ARG_FILENAME, &resume,
+          "continue from a checkpoint", "FILE"},
       {NULL}
     };
     ctx = g_option_context_new ("- train an image-patch autoencoder");
@@ -455,6 +501,8 @@ ae_reconstruct_cmd_fit (int argc, char **argv, GError ** error)
         "--max-frames and --lr must be positive");
   if (!(o.val_fraction > 0.0 && o.val_fraction < 1.0))
     REFUSE ("--val-fraction %g is not in (0, 1)", o.val_fraction);
+  if (resume && !checkpoint)
+    REFUSE ("--resume needs --checkpoint (where to keep saving)");
 
   /* Options that belong to one kind. */
   if (!refuse_for_kind (noise_sigma, "--noise-sigma", o.config.kind,
@@ -540,6 +588,8 @@ ae_reconstruct_cmd_fit (int argc, char **argv, GError ** error)
   o.images_dir = images;
   o.output = output;
   o.log_path = log;
+  o.checkpoint = checkpoint;
+  o.resume = resume;
   o.command_line = cmdline;
   o.steps = oa.steps;
   o.val_every = oa.val_every;
@@ -558,6 +608,8 @@ out:
   g_free (loss);
   g_free (output);
   g_free (log);
+  g_free (checkpoint);
+  g_free (resume);
   ae_cli_optim_clear (&oa);
   g_free (hidden);
   g_free (act);

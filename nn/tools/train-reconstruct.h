@@ -53,6 +53,8 @@ typedef struct
   guint64 val_every;
   const char *output;
   const char *log_path;
+  const char *checkpoint;       /* written at each validation and on ^C */
+  const char *resume;           /* checkpoint to continue from, or NULL */
   const char *command_line;
 } AeReconTrainOptions;
 

@@ -584,6 +584,9 @@ ae_train_speech (const AeSpeechTrainOptions * opts, GError ** error)
   if (o.resume && !ae_checkpoint_load (o.resume, "speech", params, &opt,
           &state, error))
     goto out;
+  if (o.resume)
+    g_printerr ("ae-train: resumed from %s at step %" G_GUINT64_FORMAT "\n",
+        o.resume, state.step);
   start_step = state.step;
   if (!val_set_init (&val, &o, &net, val_speech, val_noise, error)
       || !loss_context_init (&lc, &o, MAX (o.seq_frames, val.n_frames),

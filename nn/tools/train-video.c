@@ -351,6 +351,9 @@ ae_train_video (const AeVideoTrainOptions * o, GError ** error)
   if (o->resume && !ae_checkpoint_load (o->resume, "video-denoise", params,
           &opt, &state, error))
     goto out;
+  if (o->resume)
+    g_printerr ("ae-train: resumed from %s at step %" G_GUINT64_FORMAT "\n",
+        o->resume, state.step);
   start_step = state.step;
 
   if (o->log_path) {
