@@ -1,0 +1,240 @@
+/* bench/train.c: training throughput next to sgemm's, in the same run.
+ *
+ * ae-train prints the arithmetic rate it reached; this says how that
+ * compares with what the machine's BLAS does at its best, measured here
+ * and now: sgemm on large square matrices, with one thread and with
+ * @threads.  Then one training step (forward and backward, no data
+ * loading) of the speech network as the shipped models were trained and
+ * of the video U-Net presets, timed the same way, with their GFLOP/s
+ * (6 FLOPs per multiply-add: 2 forward, 4 backward) and the ratio to
+ * sgemm at the same thread count.  Not a test: it never fails.
+ *
+ * Usage: bench-train [threads, default 2] [seconds per row, default 2]
+ */
+#include <cblas.h>
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "speechnet.h"
+#include "tensor.h"
+#include "threadpool.h"
+#include "videonet.h"
+
+typedef void (*StepFunc) (gpointer data);
+
+/* Best of three runs of at least @seconds / 3 each: seconds per call. */
+static double
+time_calls (StepFunc fn, gpointer data, double seconds)
+{
+  double best = G_MAXDOUBLE;
+  int rep;
+
+  fn (data);                    /* warm caches and thread pools */
+  for (rep = 0; rep < 3; rep++) {
+    gint64 t0 = g_get_monotonic_time (), t1;
+    long calls = 0;
+    do {
+      fn (data);
+      calls++;
+      t1 = g_get_monotonic_time ();
+    } while (t1 - t0 < seconds / 3 * 1e6);
+    best = MIN (best, (t1 - t0) / 1e6 / calls);
+  }
+  return best;
+}
+
+static void
+random_fill (float *x, gsize n)
+{
+  gsize i;
+
+  for (i = 0; i < n; i++)
+    x[i] = (float) g_random_double_range (-0.5, 0.5);
+}
+
+/* --- sgemm --- */
+
+typedef struct
+{
+  int n;
+  float *a, *b, *c;
+} Gemm;
+
+static void
+gemm_step (gpointer data)
+{
+  Gemm *g = data;
+
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, g->n, g->n, g->n,
+      1.0f, g->a, g->n, g->b, g->n, 0.0f, g->c, g->n);
+}
+
+static double
+sgemm_gflops (int threads, double seconds)
+{
+  Gemm g = { 1536, NULL, NULL, NULL };
+  gsize n2 = (gsize) g.n * g.n;
+  double t;
+
+  g.a = ae_alloc_floats (n2);
+  g.b = ae_alloc_floats (n2);
+  g.c = ae_alloc_floats (n2);
+  random_fill (g.a, n2);
+  random_fill (g.b, n2);
+  openblas_set_num_threads (threads);
+  t = time_calls (gemm_step, &g, seconds);
+  ae_free (g.a);
+  ae_free (g.b);
+  ae_free (g.c);
+  return 2.0 * g.n * g.n * g.n / t / 1e9;
+}
+
+/* --- speech --- */
+
+typedef struct
+{
+  AeSpeechNet net;
+  AeSpeechActs acts;
+  float *params, *dparams;
+} Speech;
+
+static void
+speech_step (gpointer data)
+{
+  Speech *s = data;
+  int out = s->net.out_buf, n;
+  gsize i;
+
+  ae_speechnet_forward (&s->net, &s->acts, s->params);
+  ae_speech_acts_zero_grad (&s->acts, &s->net);
+  /* A loss gradient on every output: its value does not change the cost. */
+  for (n = 0; n < s->acts.n; n++) {
+    float *row = ae_speech_acts_row (&s->acts, &s->net, out, n);
+    float *grad = s->acts.grad[out] + (row - s->acts.buf[out]);
+    for (i = 0; i < (gsize) s->acts.t * s->net.buffers[out].cols; i++)
+      grad[i] = 1e-3f;
+  }
+  ae_speechnet_backward (&s->net, &s->acts, s->params, s->dparams);
+}
+
+static double
+speech_gflops (double seconds, double *macs_out)
+{
+  AeSpeechArch arch = { 68, 128, 64, 4, 3 };   /* speech-16k as shipped */
+  Speech s;
+  double t, flops;
+  int n;
+
+  g_assert (ae_speechnet_init (&s.net, &arch, NULL));
+  g_assert (ae_speech_acts_alloc (&s.acts, &s.net, 16, 300, TRUE));
+  s.params = ae_alloc_floats (s.net.n_params);
+  s.dparams = ae_alloc_floats (s.net.n_params);
+  ae_speechnet_init_params (&s.net, s.params, 1);
+  for (n = 0; n < 16; n++)
+    random_fill (ae_speech_acts_row (&s.acts, &s.net, s.net.in_buf, n),
+        (gsize) 300 * arch.n_bands);
+  openblas_set_num_threads (1);
+  t = time_calls (speech_step, &s, seconds);
+  flops = 6.0 * ae_speechnet_macs_per_frame (&s.net) * 16 * 300;
+  *macs_out = flops;
+  ae_speech_acts_free (&s.acts);
+  ae_free (s.params);
+  ae_free (s.dparams);
+  return flops / t / 1e9;
+}
+
+/* --- video --- */
+
+typedef struct
+{
+  AeVideoNet net;
+  AeVideoActs *acts;
+  AeThreadPool *pool;
+  float *params, *dparams, *x, *level, *noise;
+} Video;
+
+static void
+video_step (gpointer data)
+{
+  Video *v = data;
+
+  ae_videonet_forward (&v->net, v->acts, v->params, v->x, v->level,
+      v->noise, v->pool);
+  ae_videonet_backward (&v->net, v->acts, v->params, v->noise, v->dparams,
+      v->pool);
+}
+
+static double
+video_gflops (const AeVideoArch * arch, int threads, double seconds)
+{
+  int batch = 16, side = 64;
+  gsize pixels = (gsize) batch * side * side;
+  Video v;
+  double t;
+
+  g_assert (ae_videonet_init (&v.net, arch, NULL));
+  v.pool = ae_threadpool_new (threads, NULL);
+  v.acts = ae_video_acts_new (&v.net, batch, side, side, TRUE, threads,
+      NULL);
+  v.params = ae_alloc_floats (v.net.n_params);
+  v.dparams = ae_alloc_floats (v.net.n_params);
+  v.x = ae_alloc_floats (pixels);
+  v.level = ae_alloc_floats (pixels);
+  v.noise = ae_alloc_floats (pixels);
+  ae_videonet_init_params (&v.net, v.params, 1);
+  random_fill (v.x, pixels);
+  random_fill (v.level, pixels);
+  openblas_set_num_threads (1);  /* as ae-train: the pool splits the work */
+  t = time_calls (video_step, &v, seconds);
+  ae_video_acts_free (v.acts);
+  ae_threadpool_free (v.pool);
+  ae_free (v.params);
+  ae_free (v.dparams);
+  ae_free (v.x);
+  ae_free (v.level);
+  ae_free (v.noise);
+  return 6.0 * ae_videonet_macs_per_pixel (&v.net) * pixels / t / 1e9;
+}
+
+int
+main (int argc, char **argv)
+{
+  int threads = argc > 1 ? atoi (argv[1]) : 2;
+  double seconds = argc > 2 ? g_ascii_strtod (argv[2], NULL) : 2.0;
+  static const struct
+  {
+    const char *name;
+    AeVideoArch arch;
+  } videos[] = {
+    {"video fast (r4 w24 c48 b2)", {4, 24, 48, 2}},
+    {"video quality (r2 w48 c96 b4)", {2, 48, 96, 4}},
+  };
+  double sg1, sgn, rate, macs;
+  guint i;
+
+  threads = CLAMP (threads, 1, 64);
+  sg1 = sgemm_gflops (1, seconds);
+  sgn = threads > 1 ? sgemm_gflops (threads, seconds) : sg1;
+  printf ("sgemm 1536^3: %.1f GFLOP/s on 1 thread, %.1f on %d\n\n", sg1, sgn,
+      threads);
+  printf ("%-32s %7s %10s %12s\n", "training step", "threads", "GFLOP/s",
+      "of sgemm");
+  rate = speech_gflops (seconds, &macs);
+  printf ("%-32s %7d %10.1f %11.0f%%\n", "speech 16k (batch 16 x 3 s)", 1,
+      rate, 100.0 * rate / sg1);
+  for (i = 0; i < G_N_ELEMENTS (videos); i++) {
+    rate = video_gflops (&videos[i].arch, 1, seconds);
+    printf ("%-32s %7d %10.1f %11.0f%%\n", videos[i].name, 1, rate,
+        100.0 * rate / sg1);
+    if (threads > 1) {
+      rate = video_gflops (&videos[i].arch, threads, seconds);
+      printf ("%-32s %7d %10.1f %11.0f%%\n", videos[i].name, threads, rate,
+          100.0 * rate / sgn);
+    }
+  }
+  printf ("\nvideo batches: 16 patches of 64x64; speech: the shipped "
+      "16 kHz architecture\n");
+  return 0;
+}
