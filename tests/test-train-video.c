@@ -8,7 +8,8 @@
  *   - two runs with the same seed and two threads write the same bytes;
  *   - a run stopped at step 20 and resumed to 40 leaves the same
  *     checkpoint as an uninterrupted one;
- *   - bad options are refused with a message naming the problem.
+ *   - bad options are refused with a message naming the problem;
+ *   - ae-train plot draws the fit's log as a PNG.
  *
  * Usage: test-train-video PATH-TO-ae-train (meson passes it).
  */
@@ -218,6 +219,72 @@ test_resume (void)
   g_free (split);
 }
 
+/* Pixels of exactly @rgb in a raw RGB image. */
+static gsize
+count_colour (const guint8 * px, gsize len, guint32 rgb)
+{
+  gsize i, n = 0;
+
+  for (i = 0; i + 2 < len; i += 3)
+    n += px[i] == (rgb >> 16) && px[i + 1] == ((rgb >> 8) & 0xff)
+        && px[i + 2] == (rgb & 0xff);
+  return n;
+}
+
+/* plot draws the fit's log: the PNG decodes (with GStreamer's pngdec) to
+ * the documented size and holds both loss curves' colours; a missing
+ * column and a malformed log are refused. */
+static void
+test_plot (void)
+{
+  char *fit_dir = g_build_filename (work_dir, "fit", NULL);
+  char *log = g_build_filename (fit_dir, "log.csv", NULL);
+  char *png = g_build_filename (work_dir, "curves.png", NULL);
+  char *raw = g_build_filename (work_dir, "curves.rgb", NULL);
+  char *bad = g_build_filename (work_dir, "bad.csv", NULL);
+  char *cmd, *err = NULL, *pixels;
+  gsize len;
+  const char *plot[] = { "plot", log, "-o", png, NULL };
+  const char *missing[] = { "plot", log, "-o", png, "--columns", "nope",
+    NULL
+  };
+  const char *malformed[] = { "plot", bad, "-o", png, NULL };
+
+  if (!g_file_test (log, G_FILE_TEST_EXISTS)) {
+    g_test_skip ("the fit did not run");
+    goto done;
+  }
+  g_assert_cmpint (tool_run (ae_train, plot, &err), ==, 0);
+  g_free (err);
+  cmd = g_strdup_printf ("filesrc location=%s ! pngdec ! videoconvert ! "
+      "video/x-raw,format=RGB ! filesink location=%s", png, raw);
+  tool_gst_launch (cmd);
+  g_free (cmd);
+  g_assert_true (g_file_get_contents (raw, &pixels, &len, NULL));
+  g_assert_cmpuint (len, ==, 960 * 540 * 3);
+  /* train_loss and val_loss: the first two curve colours */
+  g_assert_cmpuint (count_colour ((guint8 *) pixels, len, 0x1f77b4), >,
+      100);
+  g_assert_cmpuint (count_colour ((guint8 *) pixels, len, 0xd62728), >,
+      100);
+  g_free (pixels);
+
+  g_assert_cmpint (tool_run (ae_train, missing, &err), !=, 0);
+  g_assert_nonnull (strstr (err, "has no column \"nope\""));
+  g_free (err);
+  g_assert_true (g_file_set_contents (bad, "step,loss\n1,2\n3\n", -1,
+          NULL));
+  g_assert_cmpint (tool_run (ae_train, malformed, &err), !=, 0);
+  g_assert_nonnull (strstr (err, "line 3: 1 cells where the header has 2"));
+  g_free (err);
+done:
+  g_free (fit_dir);
+  g_free (log);
+  g_free (png);
+  g_free (raw);
+  g_free (bad);
+}
+
 typedef struct
 {
   const char *what;
@@ -273,6 +340,7 @@ main (int argc, char **argv)
   g_setenv ("OPENBLAS_NUM_THREADS", "1", TRUE);
   make_corpus ();
   g_test_add_func ("/train-video/fit/learns", test_fit_learns);
+  g_test_add_func ("/train-video/plot", test_plot);
   g_test_add_func ("/train-video/fit/deterministic", test_deterministic);
   g_test_add_func ("/train-video/fit/resume", test_resume);
   g_test_add_func ("/train-video/fit/refusals", test_refusals);

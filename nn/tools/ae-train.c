@@ -27,6 +27,7 @@
 #include "train-reconstruct.h"
 #include "train-speech.h"
 #include "train-video.h"
+#include "plot.h"
 #include "cli.h"
 
 static void
@@ -501,7 +502,8 @@ usage (void)
       "  info   print a weight file's metadata, size and cost\n"
       "  score  SNR, SI-SDR and STOI of a file against its clean reference\n"
       "  sample decode draws from a variational image model's prior\n"
-      "  encode encode image patches to a .npy array of codes\n");
+      "  encode encode image patches to a .npy array of codes\n"
+      "  plot   draw a --log CSV's curves as a PNG\n");
 }
 
 int
@@ -538,6 +540,8 @@ main (int argc, char **argv)
     ret = cmd_info (argc - 1, argv + 1, &error);
   else if (!strcmp (cmd, "score"))
     ret = cmd_score (argc - 1, argv + 1, &error);
+  else if (!strcmp (cmd, "plot"))
+    ret = ae_cmd_plot (argc - 1, argv + 1, &error);
   else {
     g_printerr ("ae-train: unknown command \"%s\"\n", cmd);
     usage ();
