@@ -7,6 +7,13 @@
 int
 tool_run (const char *program, const char *const *args, char **err)
 {
+  return tool_run_out (program, args, NULL, err);
+}
+
+int
+tool_run_out (const char *program, const char *const *args, char **stdout_text,
+    char **err)
+{
   GPtrArray *argv = g_ptr_array_new ();
   char *out = NULL, *e = NULL;
   int status = -1;
@@ -21,7 +28,10 @@ tool_run (const char *program, const char *const *args, char **err)
           NULL, NULL, &out, &e, &status, &error))
     g_error ("cannot run %s: %s", program, error->message);
   g_ptr_array_free (argv, TRUE);
-  g_free (out);
+  if (stdout_text)
+    *stdout_text = out;
+  else
+    g_free (out);
   if (err)
     *err = e;
   else

@@ -11,6 +11,9 @@ G_BEGIN_DECLS
  * the captured stderr in @err (may be NULL).  Aborts the test when the
  * program cannot be started. */
 int tool_run (const char *program, const char *const *args, char **err);
+/* The same, capturing stdout in @out too (may be NULL). */
+int tool_run_out (const char *program, const char *const *args, char **out,
+    char **err);
 
 /* gst-launch-1.0 -q @pipeline; aborts the test when it fails. */
 void tool_gst_launch (const char *pipeline);

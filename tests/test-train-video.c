@@ -9,7 +9,9 @@
  *   - a run stopped at step 20 and resumed to 40 leaves the same
  *     checkpoint as an uninterrupted one;
  *   - bad options are refused with a message naming the problem;
- *   - ae-train plot draws the fit's log as a PNG.
+ *   - ae-train plot draws the fit's log as a PNG;
+ *   - eval --images denoises whole frames better than their input, and
+ *     info reports the video model's cost.
  *
  * Usage: test-train-video PATH-TO-ae-train (meson passes it).
  */
@@ -219,6 +221,53 @@ test_resume (void)
   g_free (split);
 }
 
+/* The fit's model through `eval --images` on the corpus at sigma 25 (an
+ * independent noise draw on whole frames, not patches): it must clean,
+ * and --output writes one PGM per frame; `info` reports its cost. */
+static void
+test_eval_and_info (void)
+{
+  char *model = g_build_filename (work_dir, "fit", "model.safetensors", NULL);
+  char *out_dir = g_build_filename (work_dir, "denoised", NULL);
+  char *pgm = g_build_filename (out_dir, "0000.pgm", NULL);
+  char *out = NULL, *err = NULL, *line;
+  const char *eval[] = { "eval", "--model", model, "--images", image_dir,
+    "--sigma", "25", "--output", out_dir, NULL
+  };
+  const char *info[] = { "info", model, NULL };
+  double p_in, p_out;
+
+  if (!g_file_test (model, G_FILE_TEST_EXISTS)) {
+    g_test_skip ("the fit did not run");
+    goto done;
+  }
+  g_assert_cmpint (tool_run_out (ae_train, eval, &out, &err), ==, 0);
+  g_test_message ("%s", out);
+  line = strstr (out, "mean of 8 frames at sigma 25: PSNR in ");
+  g_assert_nonnull (line);
+  p_in = g_ascii_strtod (line + strlen ("mean of 8 frames at sigma 25: "
+          "PSNR in "), &line);
+  line = strstr (line, "out ");
+  g_assert_nonnull (line);
+  p_out = g_ascii_strtod (line + 4, NULL);
+  g_assert_cmpfloat (p_in, >, 19.0);
+  g_assert_cmpfloat (p_in, <, 23.0);    /* sigma 25 is about 20.2 dB */
+  g_assert_cmpfloat (p_out, >, p_in + 1.0);
+  g_assert_true (g_file_test (pgm, G_FILE_TEST_IS_REGULAR));
+  g_free (out);
+  g_free (err);
+
+  g_assert_cmpint (tool_run_out (ae_train, info, &out, &err), ==, 0);
+  g_assert_nonnull (strstr (out, "video-unet-v1"));
+  g_assert_nonnull (strstr (out, "multiply-adds per pixel"));
+  g_free (out);
+  g_free (err);
+done:
+  g_free (model);
+  g_free (out_dir);
+  g_free (pgm);
+}
+
 /* Pixels of exactly @rgb in a raw RGB image. */
 static gsize
 count_colour (const guint8 * px, gsize len, guint32 rgb)
@@ -341,6 +390,7 @@ main (int argc, char **argv)
   make_corpus ();
   g_test_add_func ("/train-video/fit/learns", test_fit_learns);
   g_test_add_func ("/train-video/plot", test_plot);
+  g_test_add_func ("/train-video/eval-and-info", test_eval_and_info);
   g_test_add_func ("/train-video/fit/deterministic", test_deterministic);
   g_test_add_func ("/train-video/fit/resume", test_resume);
   g_test_add_func ("/train-video/fit/refusals", test_refusals);

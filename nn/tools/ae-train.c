@@ -27,7 +27,9 @@
 #include "train-reconstruct.h"
 #include "train-speech.h"
 #include "train-video.h"
+#include "videonet.h"
 #include "plot.h"
+#include "eval-video.h"
 #include "cli.h"
 
 static void
@@ -472,6 +474,22 @@ cmd_info (int argc, char **argv, GError ** error)
     ae_safetensors_free (st);
     return ok ? 0 : 1;
   }
+  if (!g_strcmp0 (ae_safetensors_get_metadata (st, "ae.arch"),
+          AE_ARCH_VIDEO)) {
+    AeVideoNet net;
+    float *params = NULL;
+    gboolean ok = ae_videonet_load (argv[1], &net, &params, error);
+    if (ok) {
+      double macs = ae_videonet_macs_per_pixel (&net);
+      printf ("%-28s %" G_GSIZE_FORMAT "\n", "parameters", net.n_params);
+      printf ("%-28s %.0f multiply-adds per pixel; %.1f GFLOP/s at "
+          "1280x720, 30 fps\n", "compute", macs,
+          2.0 * macs * 1280 * 720 * 30 / 1e9);
+    }
+    ae_free (params);
+    ae_safetensors_free (st);
+    return ok ? 0 : 1;
+  }
   ae_safetensors_free (st);
   if (!(model = ae_model_new_from_file (argv[1], error)))
     return 1;
@@ -498,7 +516,8 @@ usage (void)
 {
   g_printerr ("usage: ae-train COMMAND [OPTIONS]\n\n"
       "  fit    train a model (ae-train fit --help)\n"
-      "  eval   denoise a file with a model and score it\n"
+      "  eval   denoise a file (--input) or images (--images) and score "
+      "them\n"
       "  info   print a weight file's metadata, size and cost\n"
       "  score  SNR, SI-SDR and STOI of a file against its clean reference\n"
       "  sample decode draws from a variational image model's prior\n"
@@ -534,6 +553,9 @@ main (int argc, char **argv)
     ret = ae_reconstruct_cmd_sample (argc - 1, argv + 1, &error);
   else if (!strcmp (cmd, "encode"))
     ret = ae_reconstruct_cmd_encode (argc - 1, argv + 1, &error);
+  else if (!strcmp (cmd, "eval") && ae_cli_has_option (argc - 1, argv + 1,
+          "--images"))
+    ret = ae_video_cmd_eval (argc - 1, argv + 1, &error);
   else if (!strcmp (cmd, "eval"))
     ret = cmd_eval (argc - 1, argv + 1, &error);
   else if (!strcmp (cmd, "info"))

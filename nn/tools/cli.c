@@ -87,3 +87,16 @@ ae_cli_task_is (int argc, char **argv, const char *task)
   }
   return FALSE;
 }
+
+gboolean
+ae_cli_has_option (int argc, char **argv, const char *option)
+{
+  gsize len = strlen (option);
+  int i;
+
+  for (i = 1; i < argc; i++)
+    if (!strncmp (argv[i], option, len) && (argv[i][len] == '\0'
+            || argv[i][len] == '='))
+      return TRUE;
+  return FALSE;
+}

@@ -41,5 +41,8 @@ void ae_cli_optim_clear (AeCliOptim * args);
  * --task=@task: how `fit` picks the task's own parser. */
 gboolean ae_cli_task_is (int argc, char **argv, const char *task);
 
+/* TRUE when argv has @option (as "--name" or "--name=..."). */
+gboolean ae_cli_has_option (int argc, char **argv, const char *option);
+
 G_END_DECLS
 #endif /* AE_CLI_H */
