@@ -140,6 +140,74 @@ valid_range (int off, int stride, int n_in, int n_out, int *lo, int *hi)
   *hi = h;
 }
 
+/* im2col and its adjoint walk the output pixels [p0, p0 + np) in runs
+ * cut at row ends.  Per run, each kernel column's input span is found
+ * once (kw_span); then every channel and kernel row is a plain strided
+ * copy, with no division or per-pixel bounds test in the inner loops
+ * (per-pixel tests were most of a training step). */
+#define MAX_FAST_KW 16
+
+typedef struct
+{
+  int iw0;                      /* input column of the run's first pixel */
+  int j0, j1;                   /* run pixels [j0, j1) have input columns */
+} KwSpan;
+
+static void
+kw_span (const Geom * g, int ow, int len, int kw, KwSpan * k)
+{
+  const AeConv2dShape *s = g->s;
+  int sw = g->sw;
+
+  k->iw0 = ow * sw + kw * g->dw - s->pad_w;
+  if (sw == 1) {
+    k->j0 = MAX (-k->iw0, 0);
+    k->j1 = s->w_in - k->iw0;
+  } else {
+    k->j0 = k->iw0 >= 0 ? 0 : (-k->iw0 + sw - 1) / sw;
+    k->j1 = k->iw0 >= s->w_in ? 0 : (s->w_in - k->iw0 + sw - 1) / sw;
+  }
+  k->j0 = MIN (k->j0, len);
+  k->j1 = CLAMP (k->j1, k->j0, len);
+}
+
+/* The runs of [p0, p0 + np): output row oh from column ow, len pixels,
+ * at offset off among the np columns. */
+typedef struct
+{
+  gsize p, end, p0;
+  int oh, ow, len, off;
+  int w_out;
+} RunIter;
+
+static void
+run_iter_init (RunIter * r, const Geom * g, gsize p0, int np)
+{
+  r->p = r->p0 = p0;
+  r->end = p0 + np;
+  r->w_out = g->w_out;
+  r->oh = (int) (p0 / g->w_out);
+  r->ow = (int) (p0 % g->w_out);
+}
+
+static gboolean
+run_iter_next (RunIter * r)
+{
+  if (r->p >= r->end)
+    return FALSE;
+  r->len = (int) MIN ((gsize) (r->w_out - r->ow), r->end - r->p);
+  r->off = (int) (r->p - r->p0);
+  return TRUE;
+}
+
+static void
+run_iter_advance (RunIter * r)
+{
+  r->p += r->len;
+  r->ow = 0;
+  r->oh++;
+}
+
 /* cols (nc * KK, np) = patches of channels [c0, c0 + nc) of one image
  *   x (C, H_in, W_in), for output pixels [p0, p0 + np); zero outside. */
 static void
@@ -147,58 +215,78 @@ im2col (float *cols, const float *x, int c0, int nc, gsize p0, int np,
     const Geom * g)
 {
   const AeConv2dShape *s = g->s;
+  int kwn = s->kernel_w, kk = s->kernel_h * kwn;
+  KwSpan span[MAX_FAST_KW];
+  RunIter r;
   int c, kh, kw, j;
 
-  for (c = 0; c < nc; c++) {
-    const float *xc = x + (gsize) (c0 + c) * g->hw_in;
-    for (kh = 0; kh < s->kernel_h; kh++) {
-      for (kw = 0; kw < s->kernel_w; kw++) {
-        int oh = p0 / g->w_out, ow = p0 % g->w_out;
-        int off_h = kh * g->dh - s->pad_h, off_w = kw * g->dw - s->pad_w;
-
-        for (j = 0; j < np; j++) {
-          int ih = oh * g->sh + off_h, iw = ow * g->sw + off_w;
-
-          cols[j] = (ih >= 0 && ih < s->h_in && iw >= 0 && iw < s->w_in)
-              ? xc[(gsize) ih * s->w_in + iw] : 0.0f;
-          if (++ow == g->w_out) {
-            ow = 0;
-            oh++;
+  g_return_if_fail (kwn <= MAX_FAST_KW);
+  for (run_iter_init (&r, g, p0, np); run_iter_next (&r);
+      run_iter_advance (&r)) {
+    int oh = r.oh, len = r.len, off = r.off;
+    for (kw = 0; kw < kwn; kw++)
+      kw_span (g, r.ow, len, kw, &span[kw]);
+    for (c = 0; c < nc; c++) {
+      const float *xc = x + (gsize) (c0 + c) * g->hw_in;
+      for (kh = 0; kh < s->kernel_h; kh++) {
+        int ih = oh * g->sh + kh * g->dh - s->pad_h;
+        for (kw = 0; kw < kwn; kw++) {
+          float *dst = cols + ((gsize) c * kk + kh * kwn + kw) * np + off;
+          const KwSpan *k = &span[kw];
+          const float *row;
+          if (ih < 0 || ih >= s->h_in) {
+            memset (dst, 0, sizeof (float) * len);
+            continue;
           }
+          row = xc + (gsize) ih * s->w_in + k->iw0;
+          memset (dst, 0, sizeof (float) * k->j0);
+          if (g->sw == 1)
+            memcpy (dst + k->j0, row + k->j0,
+                sizeof (float) * (k->j1 - k->j0));
+          else
+            for (j = k->j0; j < k->j1; j++)
+              dst[j] = row[j * g->sw];
+          memset (dst + k->j1, 0, sizeof (float) * (len - k->j1));
         }
-        cols += np;
       }
     }
   }
 }
 
 /* The adjoint of im2col: x (C, H_in, W_in) += scatter of cols (nc * KK,
- * np), in row order, so the sum order is fixed. */
+ * np).  The order of the additions into each input pixel is fixed by the
+ * shape (runs, then channel, kernel row, kernel column), so the bits do
+ * not depend on threads. */
 static void
 col2im_add (float *x, const float *cols, int c0, int nc, gsize p0, int np,
     const Geom * g)
 {
   const AeConv2dShape *s = g->s;
+  int kwn = s->kernel_w, kk = s->kernel_h * kwn;
+  KwSpan span[MAX_FAST_KW];
+  RunIter r;
   int c, kh, kw, j;
 
-  for (c = 0; c < nc; c++) {
-    float *xc = x + (gsize) (c0 + c) * g->hw_in;
-    for (kh = 0; kh < s->kernel_h; kh++) {
-      for (kw = 0; kw < s->kernel_w; kw++) {
-        int oh = p0 / g->w_out, ow = p0 % g->w_out;
-        int off_h = kh * g->dh - s->pad_h, off_w = kw * g->dw - s->pad_w;
-
-        for (j = 0; j < np; j++) {
-          int ih = oh * g->sh + off_h, iw = ow * g->sw + off_w;
-
-          if (ih >= 0 && ih < s->h_in && iw >= 0 && iw < s->w_in)
-            xc[(gsize) ih * s->w_in + iw] += cols[j];
-          if (++ow == g->w_out) {
-            ow = 0;
-            oh++;
-          }
+  g_return_if_fail (kwn <= MAX_FAST_KW);
+  for (run_iter_init (&r, g, p0, np); run_iter_next (&r);
+      run_iter_advance (&r)) {
+    int oh = r.oh, len = r.len, off = r.off;
+    for (kw = 0; kw < kwn; kw++)
+      kw_span (g, r.ow, len, kw, &span[kw]);
+    for (c = 0; c < nc; c++) {
+      float *xc = x + (gsize) (c0 + c) * g->hw_in;
+      for (kh = 0; kh < s->kernel_h; kh++) {
+        int ih = oh * g->sh + kh * g->dh - s->pad_h;
+        if (ih < 0 || ih >= s->h_in)
+          continue;
+        for (kw = 0; kw < kwn; kw++) {
+          const float *src = cols + ((gsize) c * kk + kh * kwn + kw) * np
+              + off;
+          const KwSpan *k = &span[kw];
+          float *row = xc + (gsize) ih * s->w_in + k->iw0;
+          for (j = k->j0; j < k->j1; j++)
+            row[j * g->sw] += src[j];
         }
-        cols += np;
       }
     }
   }
