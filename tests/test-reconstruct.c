@@ -5,6 +5,8 @@
  *     unreadable file and a short AVI) is the corpus;
  *   - for every kind, a short fit lowers the validation loss in its CSV log
  *     to at most half its start;
+ *   - from a folder of audio (hums sox makes), band-feature examples
+ *     train too, and the model records the features' settings;
  *   - a run stopped and resumed from its checkpoint ends where an
  *     uninterrupted one does;
  *   - sample writes N PGM files of the model's patch size;
@@ -63,6 +65,38 @@ make_corpus (void)
   broken = g_build_filename (image_dir, "broken.png", NULL);
   g_assert_true (g_file_set_contents (broken, "not a png", -1, NULL));
   g_free (broken);
+}
+
+/* Machine hums in three folders (the split is by folder), one at another
+ * rate: the audio corpus. */
+static char *
+make_audio_corpus (void)
+{
+  static const char *const sounds[][3] = {
+    {"a", "hum1.wav", "-r 16000 %s synth 2 sine 120 sine 240 vol 0.3"},
+    {"a", "hum2.wav", "-r 16000 %s synth 2 sine 125 vol 0.3"},
+    {"b", "hum3.wav", "-r 22050 %s synth 2 sine 118 sine 236 vol 0.2"},
+    {"c", "hum4.wav", "-r 16000 %s synth 2 sine 122 brownnoise vol 0.2"},
+  };
+  char *dir = g_build_filename (work_dir, "audio", NULL);
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (sounds); i++) {
+    char *sub = g_build_filename (dir, sounds[i][0], NULL);
+    char *file = g_build_filename (sub, sounds[i][1], NULL);
+    char *args = g_strdup_printf (sounds[i][2], file);
+    char *cmd = g_strdup_printf ("sox -n %s", args);
+    int status;
+    g_assert_cmpint (g_mkdir_with_parents (sub, 0755), ==, 0);
+    g_assert_true (g_spawn_command_line_sync (cmd, NULL, NULL, &status,
+            NULL));
+    g_assert_true (g_spawn_check_wait_status (status, NULL));
+    g_free (sub);
+    g_free (file);
+    g_free (args);
+    g_free (cmd);
+  }
+  return dir;
 }
 
 static char *
@@ -147,6 +181,50 @@ test_fit (gconstpointer data)
   g_free (err);
   g_free (model);
   g_free (model_file);
+  g_free (log);
+}
+
+/* --audio: examples are stretches of band features; the loss must halve
+ * and the model say it is an audio model with the features' settings. */
+static void
+test_fit_audio (void)
+{
+  char *audio_dir, *model = work_path ("audio.safetensors");
+  char *log = work_path ("audio.csv"), *err = NULL;
+  const char *args[] = { "fit", "--task", "reconstruct", "--kind", "basic",
+    "--audio", NULL, "--code", "8", "--hidden", "64", "--steps", "300",
+    "--val-every", "50", "--batch", "16", "--lr", "3e-3", "--val-fraction",
+    "0.3", "-o", model, "--log", log, NULL
+  };
+  double first = 0.0, best = 0.0;
+  char *text = NULL;
+
+  if (!g_find_program_in_path ("sox")) {
+    g_test_skip ("sox not found");
+    goto done;
+  }
+  audio_dir = make_audio_corpus ();
+  args[6] = audio_dir;
+  if (run_ae_train (args, &err) != 0)
+    g_error ("fit --audio failed: %s", err);
+  read_log (log, &first, &best);
+  g_test_message ("val loss %.5f -> %.5f", first, best);
+  g_assert_cmpfloat (best, <=, 0.5 * first);
+  {
+    const char *info[] = { "info", model, NULL };
+    g_assert_cmpint (tool_run_out (ae_train, info, &text, NULL), ==, 0);
+  }
+  g_assert_true (g_regex_match_simple ("^ae\\.modality +audio$", text,
+          G_REGEX_MULTILINE, 0));
+  g_assert_true (g_regex_match_simple ("^ae\\.sample_rate +16000$", text,
+          G_REGEX_MULTILINE, 0));
+  g_assert_true (g_regex_match_simple ("^ae\\.frames +8$", text,
+          G_REGEX_MULTILINE, 0));
+  g_free (text);
+  g_free (audio_dir);
+done:
+  g_free (err);
+  g_free (model);
   g_free (log);
 }
 
@@ -389,6 +467,7 @@ main (int argc, char **argv)
     g_test_add_data_func (name, &fit_cases[i], test_fit);
     g_free (name);
   }
+  g_test_add_func ("/reconstruct/fit/audio", test_fit_audio);
   g_test_add_func ("/reconstruct/fit/resume", test_resume);
   g_test_add_func ("/reconstruct/tools/sample", test_sample);
   g_test_add_func ("/reconstruct/tools/encode", test_encode);

@@ -15,6 +15,7 @@
 #include "cli.h"
 
 #include "ae.h"
+#include "audio-frames.h"
 #include "image-data.h"
 #include "rng.h"
 #include "safetensors.h"
@@ -61,6 +62,8 @@ ae_recon_train_options_init (AeReconTrainOptions * o)
   o->seed = 1;
   o->threads = 1;
   o->val_every = 100;
+  o->rate = 16000;
+  o->frames = 8;
 }
 
 static gboolean
@@ -94,17 +97,86 @@ draw_batch (const AeImageSet * set, int patch, int rows, gboolean flips,
   }
 }
 
+/* Where examples come from: image patches, or audio feature frames. */
+typedef struct
+{
+  gboolean audio;
+  AeImageSet images;
+  AeClipSet *clips;
+  AeAudioFrames frames;
+} Source;
+
+static void
+source_clear (Source * src)
+{
+  ae_image_set_clear (&src->images);
+  if (src->clips) {
+    ae_audio_frames_clear (&src->frames);
+    ae_clip_set_free (src->clips);
+  }
+}
+
+static gboolean
+load_audio (Source * src, const AeReconTrainOptions * o, AeSplitPart part,
+    GError ** error)
+{
+  AeLoadOptions lo;
+  GPtrArray *skipped = g_ptr_array_new_with_free_func (g_free);
+  guint i;
+
+  ae_load_options_init (&lo);
+  lo.rate = o->rate;
+  lo.part = part;
+  lo.heldout_fraction = o->val_fraction;
+  lo.split_seed = o->seed;
+  lo.min_seconds = 0.05;
+  src->audio = TRUE;
+  src->clips = ae_clip_set_load (o->audio_dir, &lo, skipped, error);
+  for (i = 0; i < skipped->len; i++)
+    g_printerr ("warning: skipped %s\n", (char *) skipped->pdata[i]);
+  g_ptr_array_unref (skipped);
+  return src->clips && ae_audio_frames_init (&src->frames, src->clips,
+      o->frames, error);
+}
+
+/* @rows examples into out (rows, n_in). */
+static void
+source_draw (Source * src, const AeReconTrainOptions * o, int rows,
+    gboolean flips, AeRng * rng, float *out)
+{
+  int r, n_in = src->audio ? ae_audio_frames_n_in (&src->frames) :
+      o->patch * o->patch;
+
+  if (!src->audio) {
+    draw_batch (&src->images, o->patch, rows, flips, rng, out);
+    return;
+  }
+  for (r = 0; r < rows; r++)
+    ae_audio_frames_draw (&src->frames, rng, out + (gsize) r * n_in);
+}
+
 static gboolean
 write_model (const AeDenseAe * ae, const AeReconTrainOptions * o,
     guint64 step, double val_loss, GError ** error)
 {
-  AeSafetensorsWriter *wr = ae_dense_ae_writer_new (ae, "image");
+  AeSafetensorsWriter *wr = ae_dense_ae_writer_new (ae,
+      o->audio_dir ? "audio" : "image");
   char buf[64];
   gboolean ok;
 
   ae_safetensors_writer_add_metadata (wr, "ae.task", "reconstruct");
-  g_snprintf (buf, sizeof (buf), "%d", o->patch);
-  ae_safetensors_writer_add_metadata (wr, "ae.patch", buf);
+  if (o->audio_dir) {
+    /* What aeencode needs to compute the same features. */
+    g_snprintf (buf, sizeof (buf), "%d", o->rate);
+    ae_safetensors_writer_add_metadata (wr, "ae.sample_rate", buf);
+    g_snprintf (buf, sizeof (buf), "%d", o->frames);
+    ae_safetensors_writer_add_metadata (wr, "ae.frames", buf);
+    g_ascii_formatd (buf, sizeof (buf), "%g", AE_AUDIO_FRAMES_BANDS_PER_ERB);
+    ae_safetensors_writer_add_metadata (wr, "ae.bands_per_erb", buf);
+  } else {
+    g_snprintf (buf, sizeof (buf), "%d", o->patch);
+    ae_safetensors_writer_add_metadata (wr, "ae.patch", buf);
+  }
   ae_safetensors_writer_add_metadata (wr, "ae.loss",
       ae_recon_loss_to_string (o->loss.recon));
   g_snprintf (buf, sizeof (buf), "%" G_GUINT64_FORMAT, step);
@@ -124,7 +196,7 @@ ae_train_reconstruct (const AeReconTrainOptions * o, GError ** error)
 {
   AeDenseAeConfig c = o->config;
   AeDenseAeLoss loss = o->loss;
-  AeImageSet train = { 0 }, val = { 0 };
+  Source train = { 0 }, val = { 0 };
   GPtrArray *train_paths = g_ptr_array_new (), *val_paths =
       g_ptr_array_new ();
   char **files = NULL;
@@ -142,24 +214,38 @@ ae_train_reconstruct (const AeReconTrainOptions * o, GError ** error)
   AeProgress progress;
   int n_in, nv = MAX (o->val_patches, 1);
 
-  c.n_in = o->patch * o->patch;
-  n_in = c.n_in;
   vae = c.kind == AE_DENSE_AE_VARIATIONAL;
   denoise = c.kind == AE_DENSE_AE_DENOISING;
+  openblas_set_num_threads (MAX (o->threads, 1));
+
+  if (o->audio_dir) {
+    if (!load_audio (&train, o, AE_SPLIT_TRAIN, error)
+        || !load_audio (&val, o, AE_SPLIT_HELDOUT, error))
+      goto out;
+    c.n_in = ae_audio_frames_n_in (&train.frames);
+  } else {
+    if (!(files = ae_image_list_files (o->images_dir, error))
+        || !ae_image_split_files (files, o->val_fraction, o->seed,
+            train_paths, val_paths, o->images_dir, error)
+        || !load_part (&train.images, train_paths, o, "training", error)
+        || !load_part (&val.images, val_paths, o, "validation", error))
+      goto out;
+    c.n_in = o->patch * o->patch;
+  }
+  n_in = c.n_in;
   if (!ae_dense_ae_init (&ae, &c, error)
       || !ae_dense_ae_loss_check (&c, &loss, error))
     goto out;
-  openblas_set_num_threads (MAX (o->threads, 1));
-
-  if (!(files = ae_image_list_files (o->images_dir, error))
-      || !ae_image_split_files (files, o->val_fraction, o->seed, train_paths,
-          val_paths, o->images_dir, error)
-      || !load_part (&train, train_paths, o, "training", error)
-      || !load_part (&val, val_paths, o, "validation", error))
-    goto out;
-  g_print ("%u training frames from %u files, %u validation frames from %u "
-      "files; %" G_GSIZE_FORMAT " parameters\n", train.n_images,
-      train.n_files_used, val.n_images, val.n_files_used, ae.n_params);
+  if (o->audio_dir)
+    g_print ("%u training clips (%.2f h), %u validation clips; %d frames of "
+        "%d bands per example; %" G_GSIZE_FORMAT " parameters\n",
+        train.clips->n_clips, train.clips->total_seconds / 3600,
+        val.clips->n_clips, o->frames, train.frames.sp.n_bands, ae.n_params);
+  else
+    g_print ("%u training frames from %u files, %u validation frames from "
+        "%u files; %" G_GSIZE_FORMAT " parameters\n", train.images.n_images,
+        train.images.n_files_used, val.images.n_images,
+        val.images.n_files_used, ae.n_params);
 
   if (!ae_dense_ae_work_init (&w, &c, o->batch, error)
       || !ae_dense_ae_work_init (&wv, &c, nv, error))
@@ -178,7 +264,7 @@ ae_train_reconstruct (const AeReconTrainOptions * o, GError ** error)
 
   /* Everything random is a stream of its own, derived from the seed. */
   ae_rng_init (&rng, ae_rng_derive (o->seed, 1));
-  draw_batch (&val, o->patch, nv, FALSE, &rng, vx);
+  source_draw (&val, o, nv, FALSE, &rng, vx);
   if (denoise)
     ae_dense_ae_corrupt (o->corruption, o->corruption_level, &rng, vin, vx,
         (gsize) nv * n_in);
@@ -272,7 +358,7 @@ ae_train_reconstruct (const AeReconTrainOptions * o, GError ** error)
     /* Each step's randomness is its own stream, so a resumed run draws
      * what the uninterrupted one would have. */
     ae_rng_init (&rng, ae_rng_derive (ae_rng_derive (o->seed, 2), step));
-    draw_batch (&train, o->patch, o->batch, TRUE, &rng, x);
+    source_draw (&train, o, o->batch, TRUE, &rng, x);
     if (denoise)
       ae_dense_ae_corrupt (o->corruption, o->corruption_level, &rng, xin, x,
           (gsize) o->batch * n_in);
@@ -319,8 +405,8 @@ out:
   ae_dense_ae_work_clear (&w);
   ae_dense_ae_work_clear (&wv);
   ae_dense_ae_clear (&ae);
-  ae_image_set_clear (&train);
-  ae_image_set_clear (&val);
+  source_clear (&train);
+  source_clear (&val);
   g_ptr_array_free (train_paths, TRUE);
   g_ptr_array_free (val_paths, TRUE);
   g_strfreev (files);
@@ -396,6 +482,7 @@ ae_reconstruct_cmd_fit (int argc, char **argv, GError ** error)
   AeReconTrainOptions o;
   char *task = NULL, *kind = NULL, *images = NULL, *loss = NULL,
       *output = NULL, *log = NULL, *checkpoint = NULL, *resume = NULL,
+      *audio = NULL,
       *hidden = NULL, *act = NULL, *code_act = NULL, *out_act = NULL;
   int kl_warmup = -1, max_frames;
   AeCliOptim oa = { 0 };
@@ -424,6 +511,12 @@ ae_reconstruct_cmd_fit (int argc, char **argv, GError ** error)
           "basic, denoising, sparse, contractive or variational", "KIND"},
       {"images", 0, 0, G_OPTION_ARG_FILENAME, &images,
           "folder of images or videos (searched recursively)", "DIR"},
+      {"audio", 0, 0, G_OPTION_ARG_FILENAME, &audio,
+          "or a folder of audio files: examples are band features", "DIR"},
+      {"rate", 0, 0, G_OPTION_ARG_INT, &o.rate,
+          "audio: the rate it is converted to (default 16000)", "HZ"},
+      {"frames", 0, 0, G_OPTION_ARG_INT, &o.frames,
+          "audio: 10 ms frames per example (default 8)", "N"},
       {"output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
           "weight file to write (best validation loss so far)", "MODEL"},
       {"loss", 0, 0, G_OPTION_ARG_STRING, &loss, "mse, bce or l1", "NAME"},
@@ -484,8 +577,15 @@ ae_reconstruct_cmd_fit (int argc, char **argv, GError ** error)
   if (kind && !ae_dense_ae_kind_from_string (kind, &o.config.kind))
     REFUSE ("--kind %s is unknown (basic, denoising, sparse, contractive, "
         "variational)", kind);
-  if (!images || !output)
-    REFUSE ("reconstruct needs --images DIR and -o MODEL");
+  if (!(images || audio) || !output)
+    REFUSE ("reconstruct needs --images DIR or --audio DIR, and -o MODEL");
+  if (images && audio)
+    REFUSE ("--images and --audio: give one");
+  if (audio && o.rate != 8000 && o.rate != 16000 && o.rate != 48000)
+    REFUSE ("--rate %d: audio reconstruct runs at 8000, 16000 or 48000 Hz",
+        o.rate);
+  if (audio && (o.frames < 1 || o.frames > 100))
+    REFUSE ("--frames %d: 1 .. 100", o.frames);
   if (loss && !ae_recon_loss_from_string (loss, &o.loss.recon))
     REFUSE ("--loss %s is unknown for reconstruct (mse, bce, l1)", loss);
   if (o.patch < 2 || o.patch > 256)
@@ -586,6 +686,7 @@ ae_reconstruct_cmd_fit (int argc, char **argv, GError ** error)
 
   o.max_frames_per_file = (guint) max_frames;
   o.images_dir = images;
+  o.audio_dir = audio;
   o.output = output;
   o.log_path = log;
   o.checkpoint = checkpoint;
@@ -605,6 +706,7 @@ out:
   g_free (task);
   g_free (kind);
   g_free (images);
+  g_free (audio);
   g_free (loss);
   g_free (output);
   g_free (log);

@@ -5,7 +5,9 @@
  *   ae-train encode --model MODEL --images DIR -o CODES.npy
  *
  * Trains the fully connected autoencoders of denseae.h on grey image
- * patches (image-data.h).  The validation split is by file, decided on
+ * patches (image-data.h) or on stretches of audio band features
+ * (audio-frames.h, --audio DIR).  The validation split is by file (by
+ * folder for audio, as the speech task does), decided on
  * the sorted paths with the seed before anything is decoded; validation
  * patches, their corruption and the variational noise are drawn once, so
  * successive validation losses compare.  The best model so far is written
@@ -24,7 +26,10 @@ G_BEGIN_DECLS
 typedef struct
 {
   /* Data. */
-  const char *images_dir;
+  const char *images_dir;       /* images and videos, or */
+  const char *audio_dir;        /* audio files (one of the two) */
+  int rate;                     /* audio: Hz */
+  int frames;                   /* audio: 10 ms frames per example */
   double val_fraction;          /* of the files, at least one each side */
   int val_patches;
   double frame_interval_s;      /* videos */
