@@ -10,6 +10,8 @@
  * sgemm at the same thread count.  Not a test: it never fails.
  *
  * Usage: bench-train [threads, default 2] [seconds per row, default 2]
+ *                    [video patch side, default 64; the batch keeps
+ *                    16 x 64 x 64 pixels]
  */
 #include <cblas.h>
 #include <glib.h>
@@ -167,9 +169,10 @@ video_step (gpointer data)
 }
 
 static double
-video_gflops (const AeVideoArch * arch, int threads, double seconds)
+video_gflops (const AeVideoArch * arch, int side, int threads,
+    double seconds)
 {
-  int batch = 16, side = 64;
+  int batch = MAX (16 * 64 * 64 / (side * side), 1);
   gsize pixels = (gsize) batch * side * side;
   Video v;
   double t;
@@ -203,6 +206,7 @@ main (int argc, char **argv)
 {
   int threads = argc > 1 ? atoi (argv[1]) : 2;
   double seconds = argc > 2 ? g_ascii_strtod (argv[2], NULL) : 2.0;
+  int side = argc > 3 ? atoi (argv[3]) : 64;
   static const struct
   {
     const char *name;
@@ -215,6 +219,7 @@ main (int argc, char **argv)
   guint i;
 
   threads = CLAMP (threads, 1, 64);
+  side = CLAMP (side / 8 * 8, 8, 512);
   sg1 = sgemm_gflops (1, seconds);
   sgn = threads > 1 ? sgemm_gflops (threads, seconds) : sg1;
   printf ("sgemm 1536^3: %.1f GFLOP/s on 1 thread, %.1f on %d\n\n", sg1, sgn,
@@ -225,16 +230,17 @@ main (int argc, char **argv)
   printf ("%-32s %7d %10.1f %11.0f%%\n", "speech 16k (batch 16 x 3 s)", 1,
       rate, 100.0 * rate / sg1);
   for (i = 0; i < G_N_ELEMENTS (videos); i++) {
-    rate = video_gflops (&videos[i].arch, 1, seconds);
+    rate = video_gflops (&videos[i].arch, side, 1, seconds);
     printf ("%-32s %7d %10.1f %11.0f%%\n", videos[i].name, 1, rate,
         100.0 * rate / sg1);
     if (threads > 1) {
-      rate = video_gflops (&videos[i].arch, threads, seconds);
+      rate = video_gflops (&videos[i].arch, side, threads, seconds);
       printf ("%-32s %7d %10.1f %11.0f%%\n", videos[i].name, threads, rate,
           100.0 * rate / sgn);
     }
   }
-  printf ("\nvideo batches: 16 patches of 64x64; speech: the shipped "
-      "16 kHz architecture\n");
+  printf ("\nvideo batches: %d patches of %dx%d; speech: the shipped "
+      "16 kHz architecture\n", MAX (16 * 64 * 64 / (side * side), 1), side,
+      side);
   return 0;
 }

@@ -37,11 +37,13 @@ ae_video_train_options_init (AeVideoTrainOptions * o)
   o->arch.width = 32;
   o->arch.code = 64;
   o->arch.n_blocks = 2;
-  o->patch = 64;
+  /* 128: conv2d's GEMMs run per image, and at 1/4 or 1/8 of a smaller
+   * patch they are too small to keep sgemm busy (bench/train) */
+  o->patch = 128;
   o->sigma_min = 0.0f;
   o->sigma_max = 55.0f;
   o->camera_share = 0.3f;
-  o->batch = 16;
+  o->batch = 8;
   o->steps = 20000;
   o->optim.kind = AE_OPTIM_ADAM;
   o->optim.beta1 = 0.9f;
