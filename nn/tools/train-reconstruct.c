@@ -330,8 +330,11 @@ ae_train_reconstruct (const AeReconTrainOptions * o, GError ** error)
       }
       if (parts.total < state.best_val) {
         state.best_val = parts.total;
+        state.bad_vals = 0;
         if (!write_model (&ae, o, step, state.best_val, error))
           goto out;
+      } else {
+        state.bad_vals++;
       }
       train_sum = 0.0;
       train_count = 0;
@@ -342,6 +345,11 @@ ae_train_reconstruct (const AeReconTrainOptions * o, GError ** error)
     }
     if (step == o->steps)
       break;
+    if (o->patience > 0 && state.bad_vals >= o->patience) {
+      g_printerr ("ae-train: no better validation loss in %d checks; "
+          "stopping early\n", state.bad_vals);
+      break;
+    }
     if (g_atomic_int_get (&ae_train_interrupted)) {
       state.step = step;
       if (o->checkpoint && !ae_checkpoint_save (o->checkpoint, "reconstruct",
@@ -388,7 +396,7 @@ ae_train_reconstruct (const AeReconTrainOptions * o, GError ** error)
   }
   ae_progress_break (&progress);
   g_print ("best validation loss %.5f, written to %s; %.2f GFLOP/s\n",
-      state.best_val, o->output, ae_progress_gflops (&progress, o->steps));
+      state.best_val, o->output, ae_progress_gflops (&progress, step));
   ok = TRUE;
 
 out:
@@ -555,6 +563,8 @@ ae_reconstruct_cmd_fit (int argc, char **argv, GError ** error)
       {"max-frames", 0, 0, G_OPTION_ARG_INT, &max_frames,
           "videos: frames taken per file", "N"},
       {"log", 0, 0, G_OPTION_ARG_FILENAME, &log, "CSV of the curves", "FILE"},
+      {"patience", 0, 0, G_OPTION_ARG_INT, &o.patience,
+          "stop after N validations without improvement (0: never)", "N"},
       {"checkpoint", 0, 0, G_OPTION_ARG_FILENAME, &checkpoint,
           "checkpoint written at each validation and on Ctrl-C", "FILE"},
       {"resume", 0, 0, G_OPTION_ARG_FILENAME, &resume,

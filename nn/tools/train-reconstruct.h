@@ -56,6 +56,7 @@ typedef struct
 
   /* Output. */
   guint64 val_every;
+  int patience;                 /* validations without gain; 0: never stop */
   const char *output;
   const char *log_path;
   const char *checkpoint;       /* written at each validation and on ^C */

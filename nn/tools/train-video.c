@@ -54,7 +54,7 @@ ae_video_train_options_init (AeVideoTrainOptions * o)
   o->warmup = 200;
   o->clip = 1.0f;
   o->seed = 1;
-  o->threads = 1;
+  o->threads = (int) MIN (g_get_num_processors (), 64);
   o->val_every = 500;
 }
 
