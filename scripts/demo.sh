@@ -35,8 +35,10 @@ gst-launch-1.0 -q filesrc location="$out/noisy.wav" ! wavparse \
 
 echo "before: $("$train" score "$out/clean.wav" "$out/noisy.wav")"
 echo "after:  $("$train" score "$out/clean.wav" "$out/denoised.wav")"
-for f in noisy denoised; do
-  sox "$out/$f.wav" -n remix 1 rate 16k spectrogram -x 600 -y 257 \
-    -t "$f" -o "$out/$f.png"
-done
-echo "spectrograms: $out/noisy.png $out/denoised.png"
+# One picture, noisy above and denoised below: sox draws a two-channel
+# file's channels stacked, on one colour scale.
+sox -q -M "$out/noisy.wav" "$out/denoised.wav" -r 16k "$out/before-after.wav"
+sox "$out/before-after.wav" -n spectrogram -x 800 -y 257 \
+  -t "aedenoise: noisy (channel 1) and denoised (channel 2)" \
+  -o "$out/before-after.png"
+echo "spectrogram: $out/before-after.png"

@@ -371,6 +371,31 @@ test_refusals (void)
   g_assert_cmpint (tool_run (ae_train, empty_args, &err), !=, 0);
   g_assert_nonnull (strstr (err, empty_dir));
   g_free (err);
+
+  /* --epochs becomes ceil (epochs * training images / batch) steps */
+  {
+    const char *epochs[] = { "--epochs", "4", "--val-every", "100", NULL };
+    const char *both[] = { "--epochs", "4", "--steps", "9", NULL };
+    const char *p;
+    guint64 n_images, steps;
+
+    g_assert_cmpint (fit (dir, epochs, &err), ==, 0);
+    p = strstr (err, "4 epochs = ");
+    g_assert_nonnull (p);
+    steps = g_ascii_strtoull (p + strlen ("4 epochs = "), NULL, 10);
+    p = strstr (err, " training frames from ");
+    g_assert_nonnull (p);
+    while (p > err && g_ascii_isdigit (p[-1]))
+      p--;
+    n_images = g_ascii_strtoull (p, NULL, 10);
+    g_test_message ("%" G_GUINT64_FORMAT " images, %" G_GUINT64_FORMAT
+        " steps", n_images, steps);
+    g_assert_cmpuint (steps, ==, (4 * n_images + 7) / 8);
+    g_free (err);
+    g_assert_cmpint (fit (dir, both, &err), !=, 0);
+    g_assert_nonnull (strstr (err, "--steps 9 and --epochs 4: give one"));
+    g_free (err);
+  }
   g_free (dir);
 }
 

@@ -806,6 +806,8 @@ static const Refusal refusals[] = {
       "--optimizer rmsprop is unknown"},
   {"kind", DATA " --kind sparse " TINY, "--kind sparse contradicts"},
   {"unknown option", DATA " --bogus-option 3 " TINY, "--bogus-option"},
+  {"steps and epochs", DATA " " TINY " --epochs 2",
+      "--steps 5 and --epochs 2: give one"},
   {"negative weight", DATA " --sisdr-weight -1 " TINY,
       "--spectral-weight 0, --sisdr-weight -1: must be 0 or positive"},
   {"resume alone", DATA " --resume ck.safetensors " TINY,

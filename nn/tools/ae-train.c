@@ -61,7 +61,7 @@ cmd_fit (int argc, char **argv, GError ** error)
   code = o.config.arch.code;
   blocks = o.config.arch.n_blocks;
   kernel = o.config.arch.kernel;
-  oa.steps = (int) o.steps;
+  oa.steps = 0;                 /* not given */
   oa.val_every = (int) o.val_every;
   oa.warmup = (int) o.warmup;
   oa.lr = o.lr;
@@ -139,7 +139,8 @@ cmd_fit (int argc, char **argv, GError ** error)
     ctx = g_option_context_new ("- train a model");
     g_option_context_add_main_entries (ctx, entries, NULL);
     ae_cli_optim_add_entries (ctx, &oa);
-    if (!ae_cli_parse (ctx, &argc, &argv, error))
+    if (!ae_cli_parse (ctx, &argc, &argv, error)
+        || !ae_cli_steps_resolve (&oa, (int) o.steps, error))
       goto out;
   }
 
@@ -235,6 +236,7 @@ cmd_fit (int argc, char **argv, GError ** error)
   o.config.arch.n_blocks = blocks;
   o.config.arch.kernel = kernel;
   o.steps = oa.steps;
+  o.epochs = oa.epochs;
   o.val_every = oa.val_every;
   o.warmup = oa.warmup;
   o.lr = (float) oa.lr;

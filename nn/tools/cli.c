@@ -1,6 +1,7 @@
 /* cli.c: ae-train's shared command-line pieces (see cli.h). */
 #include "cli.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "ae.h"
@@ -24,6 +25,9 @@ ae_cli_optim_add_entries (GOptionContext * ctx, AeCliOptim * a)
   /* GLib copies the array; the pointers into @a must outlive parsing. */
   GOptionEntry entries[] = {
     {"steps", 0, 0, G_OPTION_ARG_INT, &a->steps, "optimiser steps", "N"},
+    {"epochs", 0, 0, G_OPTION_ARG_DOUBLE, &a->epochs,
+        "or passes over the training data (turned into steps once the "
+        "data is loaded)", "N"},
     {"optimizer", 0, 0, G_OPTION_ARG_STRING, &a->optimizer,
         "adam, adamw or sgd", "NAME"},
     {"lr", 0, 0, G_OPTION_ARG_DOUBLE, &a->lr, "base learning rate", "X"},
@@ -99,4 +103,32 @@ ae_cli_has_option (int argc, char **argv, const char *option)
             || argv[i][len] == '='))
       return TRUE;
   return FALSE;
+}
+
+gboolean
+ae_cli_steps_resolve (AeCliOptim * a, int default_steps, GError ** error)
+{
+  if (a->steps != 0 && a->epochs != 0.0) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
+        "--steps %d and --epochs %g: give one", a->steps, a->epochs);
+    return FALSE;
+  }
+  if (a->steps < 0 || a->epochs < 0.0 || !(a->epochs < 1e6)) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
+        "--steps and --epochs must be positive");
+    return FALSE;
+  }
+  if (a->steps == 0 && a->epochs == 0.0)
+    a->steps = default_steps;
+  else if (a->steps == 0)
+    a->steps = 1;               /* a placeholder until the data is loaded */
+  return TRUE;
+}
+
+guint64
+ae_cli_epochs_to_steps (double epochs, double examples, int batch)
+{
+  double steps = ceil (epochs * examples / MAX (batch, 1));
+
+  return (guint64) CLAMP (steps, 1.0, 1e12);
 }

@@ -19,6 +19,7 @@ gboolean ae_cli_parse (GOptionContext * ctx, int *argc, char ***argv,
 typedef struct
 {
   int steps, warmup, val_every, threads;
+  double epochs;                /* > 0: the task turns it into steps */
   double lr, clip, weight_decay, momentum;
   gint64 seed;
   char *optimizer;              /* NULL: the task's default */
@@ -36,6 +37,16 @@ gboolean ae_cli_optim_resolve (const AeCliOptim * args, AeOptimConfig * optim,
     AeScheduleKind * schedule, GError ** error);
 
 void ae_cli_optim_clear (AeCliOptim * args);
+
+/* --steps or --epochs: refuses both at once, or either not positive.
+ * @default_steps applies when neither is given (call with args->steps
+ * preset to 0 before parsing). */
+gboolean ae_cli_steps_resolve (AeCliOptim * args, int default_steps,
+    GError ** error);
+
+/* The steps that @epochs passes over @examples (what one epoch holds:
+ * images, or speech seconds over example seconds) take at @batch. */
+guint64 ae_cli_epochs_to_steps (double epochs, double examples, int batch);
 
 /* TRUE when argv (argv[0] the subcommand) has --task @task or
  * --task=@task: how `fit` picks the task's own parser. */

@@ -192,8 +192,10 @@ write_model (const AeDenseAe * ae, const AeReconTrainOptions * o,
 }
 
 gboolean
-ae_train_reconstruct (const AeReconTrainOptions * o, GError ** error)
+ae_train_reconstruct (const AeReconTrainOptions * options, GError ** error)
 {
+  AeReconTrainOptions opts = *options;
+  const AeReconTrainOptions *o = &opts;
   AeDenseAeConfig c = o->config;
   AeDenseAeLoss loss = o->loss;
   Source train = { 0 }, val = { 0 };
@@ -233,6 +235,14 @@ ae_train_reconstruct (const AeReconTrainOptions * o, GError ** error)
     c.n_in = o->patch * o->patch;
   }
   n_in = c.n_in;
+  if (o->epochs > 0.0) {
+    /* An epoch: every image once, or the audio end to end in examples */
+    double examples = o->audio_dir ? train.clips->total_seconds /
+        (o->frames * 0.01) : train.images.n_images;
+    opts.steps = ae_cli_epochs_to_steps (o->epochs, examples, o->batch);
+    g_printerr ("ae-train: %g epochs = %" G_GUINT64_FORMAT " steps\n",
+        o->epochs, o->steps);
+  }
   if (!ae_dense_ae_init (&ae, &c, error)
       || !ae_dense_ae_loss_check (&c, &loss, error))
     goto out;
@@ -503,7 +513,7 @@ ae_reconstruct_cmd_fit (int argc, char **argv, GError ** error)
   GOptionContext *ctx;
 
   ae_recon_train_options_init (&o);
-  oa.steps = (int) o.steps;
+  oa.steps = 0;                 /* not given */
   oa.val_every = (int) o.val_every;
   oa.warmup = (int) o.warmup;
   oa.lr = o.lr;
@@ -574,7 +584,8 @@ ae_reconstruct_cmd_fit (int argc, char **argv, GError ** error)
     ctx = g_option_context_new ("- train an image-patch autoencoder");
     g_option_context_add_main_entries (ctx, entries, NULL);
     ae_cli_optim_add_entries (ctx, &oa);
-    if (!ae_cli_parse (ctx, &argc, &argv, error))
+    if (!ae_cli_parse (ctx, &argc, &argv, error)
+        || !ae_cli_steps_resolve (&oa, (int) o.steps, error))
       goto out;
   }
 
@@ -703,6 +714,7 @@ ae_reconstruct_cmd_fit (int argc, char **argv, GError ** error)
   o.resume = resume;
   o.command_line = cmdline;
   o.steps = oa.steps;
+  o.epochs = oa.epochs;
   o.val_every = oa.val_every;
   o.warmup = oa.warmup;
   o.lr = (float) oa.lr;

@@ -46,6 +46,7 @@ typedef struct
   /* Optimisation. */
   int batch;
   guint64 steps;
+  double epochs;                /* > 0: steps from the training data */
   AeOptimConfig optim;
   float lr;
   AeScheduleKind schedule;

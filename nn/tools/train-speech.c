@@ -15,6 +15,7 @@
 
 #include "audio-data.h"
 #include "checkpoint.h"
+#include "cli.h"
 #include "loader.h"
 #include "metrics.h"
 #include "mixer.h"
@@ -550,6 +551,16 @@ ae_train_speech (const AeSpeechTrainOptions * opts, GError ** error)
       || !(val_noise = load_clips (o.noise_dir, &o,
               (const char *const *) heldout, AE_SPLIT_HELDOUT, 0.2, error)))
     goto out;
+  if (o.epochs > 0.0) {
+    /* An epoch: as many sequences as the clean speech holds end to end
+     * (each is mixed anew, so no two epochs repeat). */
+    double seq_s = (double) o.seq_frames * o.config.hop /
+        o.config.sample_rate;
+    o.steps = ae_cli_epochs_to_steps (o.epochs, speech->total_seconds /
+        seq_s, o.batch);
+    g_printerr ("ae-train: %g epochs = %" G_GUINT64_FORMAT " steps\n",
+        o.epochs, o.steps);
+  }
   g_printerr ("ae-train: speech %u files (%.2f h), noise %u files (%.2f h); "
       "held out: speech %u files, noise %u files\n", speech->n_clips,
       speech->total_seconds / 3600, noise->n_clips,

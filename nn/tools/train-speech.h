@@ -32,6 +32,7 @@ typedef struct
   int batch;                    /* sequences per step */
   int seq_frames;               /* frames per sequence */
   guint64 steps;
+  double epochs;                /* > 0: steps from the clean speech hours */
   AeOptimConfig optim;
   float lr;
   AeScheduleKind schedule;

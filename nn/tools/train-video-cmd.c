@@ -39,7 +39,7 @@ ae_video_cmd_fit (int argc, char **argv, GError ** error)
 
   ae_video_train_options_init (&o);
   o.arch = presets[0].arch;
-  oa.steps = (int) o.steps;
+  oa.steps = 0;                 /* not given */
   oa.val_every = (int) o.val_every;
   oa.warmup = (int) o.warmup;
   oa.lr = o.lr;
@@ -99,7 +99,8 @@ ae_video_cmd_fit (int argc, char **argv, GError ** error)
     ctx = g_option_context_new ("- train a video denoiser");
     g_option_context_add_main_entries (ctx, entries, NULL);
     ae_cli_optim_add_entries (ctx, &oa);
-    if (!ae_cli_parse (ctx, &argc, &argv, error))
+    if (!ae_cli_parse (ctx, &argc, &argv, error)
+        || !ae_cli_steps_resolve (&oa, (int) o.steps, error))
       goto out;
   }
 
@@ -170,6 +171,7 @@ ae_video_cmd_fit (int argc, char **argv, GError ** error)
   o.sigma_max = (float) sigma_max;
   o.camera_share = (float) camera;
   o.steps = oa.steps;
+  o.epochs = oa.epochs;
   o.val_every = oa.val_every;
   o.warmup = oa.warmup;
   o.lr = (float) oa.lr;

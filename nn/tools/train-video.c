@@ -298,8 +298,10 @@ save_model (const AeVideoTrainOptions * o, const AeVideoNet * net,
 }
 
 gboolean
-ae_train_video (const AeVideoTrainOptions * o, GError ** error)
+ae_train_video (const AeVideoTrainOptions * options, GError ** error)
 {
+  AeVideoTrainOptions opts = *options;
+  const AeVideoTrainOptions *o = &opts;
   AeVideoNet net;
   AeImageSet train = { 0 }, val_images = { 0 };
   GPtrArray *train_paths = g_ptr_array_new (), *val_paths =
@@ -330,6 +332,12 @@ ae_train_video (const AeVideoTrainOptions * o, GError ** error)
       || !load_images (&train, train_paths, o, "training", error)
       || !load_images (&val_images, val_paths, o, "validation", error))
     goto out;
+  if (o->epochs > 0.0) {
+    opts.steps = ae_cli_epochs_to_steps (o->epochs, train.n_images,
+        o->batch);
+    g_printerr ("ae-train: %g epochs = %" G_GUINT64_FORMAT " steps\n",
+        o->epochs, o->steps);
+  }
   g_printerr ("ae-train: %u training frames from %u files, %u validation "
       "frames from %u files; %" G_GSIZE_FORMAT " parameters, %.0f "
       "multiply-adds per pixel\n", train.n_images, train.n_files_used,

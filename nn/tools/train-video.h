@@ -45,6 +45,7 @@ typedef struct
   /* Optimisation. */
   int batch;
   guint64 steps;
+  double epochs;                /* > 0: steps from the training images */
   AeOptimConfig optim;
   float lr;
   AeScheduleKind schedule;
