@@ -579,6 +579,7 @@ main (int argc, char **argv)
   char *out_dir = g_strdup ("bench/out/audio");
   char *report_path = g_strdup ("bench/out/audio-results.md");
   char *plugin_path = g_strdup ("build/gst");
+  char *ae_model = NULL;
   char *speex = NULL, *systems_opt = NULL, *rates_opt = NULL;
   char *model = g_strdup ("../shared/data/audio/peer-models/rnnoise-models/"
       "somnolent-hogwash-2018-09-01/sh.rnnn");
@@ -593,6 +594,8 @@ main (int argc, char **argv)
         "Work directory (default bench/out/audio)", "DIR"},
     {"report", 0, 0, G_OPTION_ARG_FILENAME, &report_path,
         "Markdown report (default bench/out/audio-results.md)", "FILE"},
+    {"model", 0, 0, G_OPTION_ARG_FILENAME, &ae_model,
+        "aedenoise's model= (default: the embedded ones)", "FILE"},
     {"plugin-path", 0, 0, G_OPTION_ARG_FILENAME, &plugin_path,
         "Where libgstae.so is (default build/gst; for the report)", "DIR"},
     {"speex", 0, 0, G_OPTION_ARG_FILENAME, &speex,
@@ -687,6 +690,7 @@ main (int argc, char **argv)
 
   /* the systems: runnable ones first, in table order */
   run_config.gst_plugin_path = plugin_path;
+  run_config.ae_model = ae_model;
   run_config.speex_path = speex;
   run_config.rnnoise_model = model;
   all_systems = bench_systems_new (&run_config);

@@ -72,6 +72,7 @@ typedef struct
   const char *gst_plugin_path;  /* build/gst */
   const char *speex_path;       /* build-bench/bench/audio/speex-denoise */
   const char *rnnoise_model;    /* *.rnnn for arnndn */
+  const char *ae_model;         /* aedenoise model=, or NULL: embedded */
 } BenchRunConfig;
 
 typedef struct

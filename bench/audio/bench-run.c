@@ -183,6 +183,10 @@ bench_run_argv (const BenchRunConfig * config, const BenchSystem * system,
         ADD ("high-pass-filter=false");
       } else {
         ADD (name);
+        /* a candidate model, to compare before shipping it */
+        if (g_str_equal (name, "aedenoise") && config->ae_model)
+          g_ptr_array_add (a, g_strdup_printf ("model=%s",
+                  config->ae_model));
       }
       ADD ("!");
       ADD ("audioconvert");
