@@ -558,7 +558,10 @@ ae_reconstruct_cmd_fit (int argc, char **argv, GError ** error)
           "sparse: KL sparsity with this mean activation (default: L1)",
           "RHO"},
       {"contractive-weight", 0, 0, G_OPTION_ARG_DOUBLE, &contractive_weight,
-          "contractive: penalty weight (default 0.1)", "X"},
+          "contractive: weight of the squared Frobenius norm of the first "
+          "encoder layer's Jacobian, computed exactly (the whole encoder's "
+          "when it has one layer; a first-layer surrogate otherwise); "
+          "default 0.1", "X"},
       {"kl-weight", 0, 0, G_OPTION_ARG_DOUBLE, &kl_weight,
           "variational: KL weight (default 1)", "X"},
       {"kl-warmup", 0, 0, G_OPTION_ARG_INT, &kl_warmup,
