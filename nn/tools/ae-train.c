@@ -45,9 +45,8 @@ cmd_fit (int argc, char **argv, GError ** error)
 {
   AeSpeechTrainOptions o;
   char *task = NULL, *clean = NULL, *noise = NULL, *heldout = NULL,
-      *output = NULL, *log = NULL, *checkpoint = NULL, *resume = NULL,
-      *arch = NULL, *kind = NULL,
-      *loss = NULL, *init = NULL;
+      *output = NULL, *arch = NULL, *kind = NULL, *loss = NULL, *init = NULL;
+  AeCliRun run = { 0 };
   double distortion_weight = 1.0, spectral_weight = 0.0, sisdr_weight = 0.0;
   int rate = 48000, width, code, blocks, kernel;
   double bands_per_erb, snr_min, snr_max;
@@ -115,13 +114,6 @@ cmd_fit (int argc, char **argv, GError ** error)
           "mix without speed, EQ, reverberation and band limits", NULL},
       {"val-examples", 0, 0, G_OPTION_ARG_INT, &o.val_examples,
           "held-out mixtures", "N"},
-      {"patience", 0, 0, G_OPTION_ARG_INT, &o.patience,
-          "stop after N validations without improvement (0: never)", "N"},
-      {"log", 0, 0, G_OPTION_ARG_FILENAME, &log, "CSV of the curves", "FILE"},
-      {"checkpoint", 0, 0, G_OPTION_ARG_FILENAME, &checkpoint,
-          "checkpoint written at each validation and on Ctrl-C", "FILE"},
-      {"resume", 0, 0, G_OPTION_ARG_FILENAME, &resume,
-          "continue from a checkpoint", "FILE"},
       {"init", 0, 0, G_OPTION_ARG_FILENAME, &init,
           "start from a model's weights (fine-tuning; fresh optimiser)",
           "MODEL"},
@@ -139,8 +131,10 @@ cmd_fit (int argc, char **argv, GError ** error)
     ctx = g_option_context_new ("- train a model");
     g_option_context_add_main_entries (ctx, entries, NULL);
     ae_cli_optim_add_entries (ctx, &oa);
+    ae_cli_run_add_entries (ctx, &run);
     if (!ae_cli_parse (ctx, &argc, &argv, error)
-        || !ae_cli_steps_resolve (&oa, (int) o.steps, error))
+        || !ae_cli_steps_resolve (&oa, (int) o.steps, error)
+        || !ae_cli_run_check (&run, error))
       goto out;
   }
 
@@ -191,7 +185,7 @@ cmd_fit (int argc, char **argv, GError ** error)
         "--threads and --lr must be positive");
     goto out;
   }
-  if (resume && init) {
+  if (run.resume && init) {
     g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
         "--resume continues a run and --init starts a new one; give one");
     goto out;
@@ -208,11 +202,6 @@ cmd_fit (int argc, char **argv, GError ** error)
         spectral_weight, sisdr_weight);
     goto out;
   }
-  if (resume && !checkpoint) {
-    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
-        "--resume needs --checkpoint (where to keep saving)");
-    goto out;
-  }
   if (!ae_cli_optim_resolve (&oa, &o.optim, &o.schedule, error))
     goto out;
 
@@ -220,9 +209,10 @@ cmd_fit (int argc, char **argv, GError ** error)
   o.noise_dir = noise;
   o.heldout_file = heldout;
   o.output = output;
-  o.log_path = log;
-  o.checkpoint = checkpoint;
-  o.resume = resume;
+  o.log_path = run.log;
+  o.checkpoint = run.checkpoint;
+  o.resume = run.resume;
+  o.patience = run.patience;
   o.init = init;
   o.distortion_weight = (float) distortion_weight;
   o.spectral_weight = (float) spectral_weight;
@@ -259,9 +249,7 @@ out:
   g_free (noise);
   g_free (heldout);
   g_free (output);
-  g_free (log);
-  g_free (checkpoint);
-  g_free (resume);
+  ae_cli_run_clear (&run);
   g_free (init);
   ae_cli_optim_clear (&oa);
   g_free (arch);

@@ -132,3 +132,45 @@ ae_cli_epochs_to_steps (double epochs, double examples, int batch)
 
   return (guint64) CLAMP (steps, 1.0, 1e12);
 }
+
+void
+ae_cli_run_add_entries (GOptionContext * ctx, AeCliRun * r)
+{
+  GOptionEntry entries[] = {
+    {"log", 0, 0, G_OPTION_ARG_FILENAME, &r->log,
+        "CSV of the curves (ae-train plot draws it)", "FILE"},
+    {"patience", 0, 0, G_OPTION_ARG_INT, &r->patience,
+        "stop after N validations without improvement (0: never)", "N"},
+    {"checkpoint", 0, 0, G_OPTION_ARG_FILENAME, &r->checkpoint,
+        "checkpoint written at each validation and on Ctrl-C", "FILE"},
+    {"resume", 0, 0, G_OPTION_ARG_FILENAME, &r->resume,
+        "continue from a checkpoint", "FILE"},
+    {NULL}
+  };
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+}
+
+gboolean
+ae_cli_run_check (const AeCliRun * r, GError ** error)
+{
+  if (r->resume && !r->checkpoint) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
+        "--resume needs --checkpoint (where to keep saving)");
+    return FALSE;
+  }
+  if (r->patience < 0) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
+        "--patience %d: 0 (never stop) or more", r->patience);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+void
+ae_cli_run_clear (AeCliRun * r)
+{
+  g_clear_pointer (&r->log, g_free);
+  g_clear_pointer (&r->checkpoint, g_free);
+  g_clear_pointer (&r->resume, g_free);
+}

@@ -48,6 +48,19 @@ gboolean ae_cli_steps_resolve (AeCliOptim * args, int default_steps,
  * images, or speech seconds over example seconds) take at @batch. */
 guint64 ae_cli_epochs_to_steps (double epochs, double examples, int batch);
 
+/* --log --patience --checkpoint --resume: how every training run is kept
+ * and continued. */
+typedef struct
+{
+  char *log, *checkpoint, *resume;
+  int patience;
+} AeCliRun;
+
+void ae_cli_run_add_entries (GOptionContext * ctx, AeCliRun * run);
+/* Refuses --resume without --checkpoint and a negative --patience. */
+gboolean ae_cli_run_check (const AeCliRun * run, GError ** error);
+void ae_cli_run_clear (AeCliRun * run);
+
 /* TRUE when argv (argv[0] the subcommand) has --task @task or
  * --task=@task: how `fit` picks the task's own parser. */
 gboolean ae_cli_task_is (int argc, char **argv, const char *task);

@@ -374,3 +374,17 @@ ae_image_report_skipped (const AeImageSet * set)
     g_printerr ("  %s\n", (char *) g_ptr_array_index (set->skipped, i));
 }
 
+
+gboolean
+ae_image_set_load_part (AeImageSet * set, GPtrArray * paths,
+    const AeImageLoadOptions * options, const char *dir, const char *what,
+    GError ** error)
+{
+  if (!ae_image_set_load (set, (const char *const *) paths->pdata, options,
+          error)) {
+    g_prefix_error (error, "%s, %s files: ", dir, what);
+    return FALSE;
+  }
+  ae_image_report_skipped (set);
+  return TRUE;
+}

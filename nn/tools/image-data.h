@@ -82,5 +82,12 @@ gboolean ae_image_split_files (char **files, double fraction, guint64 seed,
 /* Prints a warning listing set->skipped, if any. */
 void ae_image_report_skipped (const AeImageSet * set);
 
+/* ae_image_set_load of one side of a split (@paths NULL-terminated, as
+ * ae_image_split_files leaves it), then the skipped-file warning; errors
+ * are prefixed with "@dir, @what files: ". */
+gboolean ae_image_set_load_part (AeImageSet * set, GPtrArray * paths,
+    const AeImageLoadOptions * options, const char *dir, const char *what,
+    GError ** error);
+
 G_END_DECLS
 #endif /* AE_IMAGE_DATA_H */

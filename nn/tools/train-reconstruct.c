@@ -76,13 +76,8 @@ load_part (AeImageSet * set, GPtrArray * paths, const AeReconTrainOptions * o,
   lo.frame_interval_s = o->frame_interval_s;
   lo.max_frames_per_file = o->max_frames_per_file;
   lo.min_side = o->patch;
-  if (!ae_image_set_load (set, (const char *const *) paths->pdata, &lo,
-          error)) {
-    g_prefix_error (error, "%s, %s files: ", o->images_dir, what);
-    return FALSE;
-  }
-  ae_image_report_skipped (set);
-  return TRUE;
+  return ae_image_set_load_part (set, paths, &lo, o->images_dir, what,
+      error);
 }
 
 static void
@@ -499,7 +494,7 @@ ae_reconstruct_cmd_fit (int argc, char **argv, GError ** error)
 {
   AeReconTrainOptions o;
   char *task = NULL, *kind = NULL, *images = NULL, *loss = NULL,
-      *output = NULL, *log = NULL, *checkpoint = NULL, *resume = NULL,
+      *output = NULL,
       *audio = NULL,
       *hidden = NULL, *act = NULL, *code_act = NULL, *out_act = NULL;
   int kl_warmup = -1, max_frames;
@@ -511,6 +506,7 @@ ae_reconstruct_cmd_fit (int argc, char **argv, GError ** error)
   gboolean ok = FALSE;
   char *cmdline = g_strjoinv (" ", argv);
   GOptionContext *ctx;
+  AeCliRun run = { 0 };
 
   ae_recon_train_options_init (&o);
   oa.steps = 0;                 /* not given */
@@ -575,20 +571,15 @@ ae_reconstruct_cmd_fit (int argc, char **argv, GError ** error)
           "videos: seconds between frames taken", "S"},
       {"max-frames", 0, 0, G_OPTION_ARG_INT, &max_frames,
           "videos: frames taken per file", "N"},
-      {"log", 0, 0, G_OPTION_ARG_FILENAME, &log, "CSV of the curves", "FILE"},
-      {"patience", 0, 0, G_OPTION_ARG_INT, &o.patience,
-          "stop after N validations without improvement (0: never)", "N"},
-      {"checkpoint", 0, 0, G_OPTION_ARG_FILENAME, &checkpoint,
-          "checkpoint written at each validation and on Ctrl-C", "FILE"},
-      {"resume", 0, 0, G_OPTION_ARG_FILENAME, &resume,
-          "continue from a checkpoint", "FILE"},
       {NULL}
     };
     ctx = g_option_context_new ("- train an image-patch autoencoder");
     g_option_context_add_main_entries (ctx, entries, NULL);
     ae_cli_optim_add_entries (ctx, &oa);
+    ae_cli_run_add_entries (ctx, &run);
     if (!ae_cli_parse (ctx, &argc, &argv, error)
-        || !ae_cli_steps_resolve (&oa, (int) o.steps, error))
+        || !ae_cli_steps_resolve (&oa, (int) o.steps, error)
+        || !ae_cli_run_check (&run, error))
       goto out;
   }
 
@@ -625,8 +616,6 @@ ae_reconstruct_cmd_fit (int argc, char **argv, GError ** error)
         "--max-frames and --lr must be positive");
   if (!(o.val_fraction > 0.0 && o.val_fraction < 1.0))
     REFUSE ("--val-fraction %g is not in (0, 1)", o.val_fraction);
-  if (resume && !checkpoint)
-    REFUSE ("--resume needs --checkpoint (where to keep saving)");
 
   /* Options that belong to one kind. */
   if (!refuse_for_kind (noise_sigma, "--noise-sigma", o.config.kind,
@@ -712,9 +701,10 @@ ae_reconstruct_cmd_fit (int argc, char **argv, GError ** error)
   o.images_dir = images;
   o.audio_dir = audio;
   o.output = output;
-  o.log_path = log;
-  o.checkpoint = checkpoint;
-  o.resume = resume;
+  o.log_path = run.log;
+  o.checkpoint = run.checkpoint;
+  o.resume = run.resume;
+  o.patience = run.patience;
   o.command_line = cmdline;
   o.steps = oa.steps;
   o.epochs = oa.epochs;
@@ -734,9 +724,7 @@ out:
   g_free (audio);
   g_free (loss);
   g_free (output);
-  g_free (log);
-  g_free (checkpoint);
-  g_free (resume);
+  ae_cli_run_clear (&run);
   ae_cli_optim_clear (&oa);
   g_free (hidden);
   g_free (act);

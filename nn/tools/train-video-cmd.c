@@ -27,8 +27,9 @@ ae_video_cmd_fit (int argc, char **argv, GError ** error)
 {
   AeVideoTrainOptions o;
   AeCliOptim oa = { 0 };
-  char *task = NULL, *images = NULL, *output = NULL, *log = NULL,
-      *checkpoint = NULL, *resume = NULL, *arch = NULL, *loss = NULL;
+  char *task = NULL, *images = NULL, *output = NULL, *arch = NULL,
+      *loss = NULL;
+  AeCliRun run = { 0 };
   int unshuffle = UNSET, width = UNSET, code = UNSET, blocks = UNSET;
   int max_frames;
   double sigma_min, sigma_max, camera;
@@ -87,20 +88,15 @@ ae_video_cmd_fit (int argc, char **argv, GError ** error)
           "videos: seconds between frames taken", "S"},
       {"max-frames", 0, 0, G_OPTION_ARG_INT, &max_frames,
           "videos: frames taken per file", "N"},
-      {"patience", 0, 0, G_OPTION_ARG_INT, &o.patience,
-          "stop after N validations without improvement (0: never)", "N"},
-      {"log", 0, 0, G_OPTION_ARG_FILENAME, &log, "CSV of the curves", "FILE"},
-      {"checkpoint", 0, 0, G_OPTION_ARG_FILENAME, &checkpoint,
-          "checkpoint written at each validation and on Ctrl-C", "FILE"},
-      {"resume", 0, 0, G_OPTION_ARG_FILENAME, &resume,
-          "continue from a checkpoint", "FILE"},
       {NULL}
     };
     ctx = g_option_context_new ("- train a video denoiser");
     g_option_context_add_main_entries (ctx, entries, NULL);
     ae_cli_optim_add_entries (ctx, &oa);
+    ae_cli_run_add_entries (ctx, &run);
     if (!ae_cli_parse (ctx, &argc, &argv, error)
-        || !ae_cli_steps_resolve (&oa, (int) o.steps, error))
+        || !ae_cli_steps_resolve (&oa, (int) o.steps, error)
+        || !ae_cli_run_check (&run, error))
       goto out;
   }
 
@@ -154,17 +150,16 @@ ae_video_cmd_fit (int argc, char **argv, GError ** error)
         "--max-frames and --lr must be positive");
   if (!(o.val_fraction > 0.0 && o.val_fraction < 1.0))
     REFUSE ("--val-fraction %g is not in (0, 1)", o.val_fraction);
-  if (resume && !checkpoint)
-    REFUSE ("--resume needs --checkpoint (where to keep saving)");
 #undef REFUSE
   if (!ae_cli_optim_resolve (&oa, &o.optim, &o.schedule, error))
     goto out;
 
   o.images_dir = images;
   o.output = output;
-  o.log_path = log;
-  o.checkpoint = checkpoint;
-  o.resume = resume;
+  o.log_path = run.log;
+  o.checkpoint = run.checkpoint;
+  o.resume = run.resume;
+  o.patience = run.patience;
   o.command_line = cmdline;
   o.max_frames_per_file = (guint) max_frames;
   o.sigma_min = (float) sigma_min;
@@ -185,9 +180,7 @@ out:
   g_free (task);
   g_free (images);
   g_free (output);
-  g_free (log);
-  g_free (checkpoint);
-  g_free (resume);
+  ae_cli_run_clear (&run);
   g_free (arch);
   g_free (loss);
   ae_cli_optim_clear (&oa);

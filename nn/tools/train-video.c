@@ -259,13 +259,8 @@ load_images (AeImageSet * set, GPtrArray * paths,
   lo.frame_interval_s = o->frame_interval_s;
   lo.max_frames_per_file = o->max_frames_per_file;
   lo.min_side = o->patch;
-  if (!ae_image_set_load (set, (const char *const *) paths->pdata, &lo,
-          error)) {
-    g_prefix_error (error, "%s, %s files: ", o->images_dir, what);
-    return FALSE;
-  }
-  ae_image_report_skipped (set);
-  return TRUE;
+  return ae_image_set_load_part (set, paths, &lo, o->images_dir, what,
+      error);
 }
 
 static gboolean
