@@ -66,3 +66,33 @@ out:
   ae_safetensors_free (st);
   return ok;
 }
+
+gboolean
+ae_checkpoint_resume (const char *path, const char *task, float *params,
+    AeOptimizer * opt, AeCheckpointState * state, GError ** error)
+{
+  if (!ae_checkpoint_load (path, task, params, opt, state, error))
+    return FALSE;
+  g_printerr ("ae-train: resumed from %s at step %" G_GUINT64_FORMAT "\n",
+      path, state->step);
+  return TRUE;
+}
+
+gboolean
+ae_checkpoint_open_log (const char *path, gboolean resume,
+    const char *header, FILE ** log, GError ** error)
+{
+  gboolean exists;
+
+  *log = NULL;
+  if (!path)
+    return TRUE;
+  exists = g_file_test (path, G_FILE_TEST_EXISTS);
+  if (!(*log = fopen (path, resume ? "a" : "w"))) {
+    g_set_error (error, AE_ERROR, AE_ERROR_IO, "cannot write log %s", path);
+    return FALSE;
+  }
+  if (!resume || !exists)
+    fprintf (*log, "%s\n", header);
+  return TRUE;
+}

@@ -10,6 +10,7 @@
 #define AE_CHECKPOINT_H
 
 #include <glib.h>
+#include <stdio.h>
 
 #include "optim.h"
 
@@ -32,6 +33,18 @@ gboolean ae_checkpoint_save (const char *path, const char *task,
 gboolean ae_checkpoint_load (const char *path, const char *task,
     float *params, AeOptimizer * opt, AeCheckpointState * state,
     GError ** error);
+
+/* ae_checkpoint_load, then a line on stderr saying where the run goes
+ * on from. */
+gboolean ae_checkpoint_resume (const char *path, const char *task,
+    float *params, AeOptimizer * opt, AeCheckpointState * state,
+    GError ** error);
+
+/* The --log CSV: a resumed run appends to it (writing @header only when
+ * the file is new), a new run starts it with @header.  A NULL @path leaves
+ * *log NULL.  AE_ERROR_IO naming the file when it cannot be written. */
+gboolean ae_checkpoint_open_log (const char *path, gboolean resume,
+    const char *header, FILE ** log, GError ** error);
 
 G_END_DECLS
 #endif /* AE_CHECKPOINT_H */

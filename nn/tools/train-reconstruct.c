@@ -278,25 +278,14 @@ ae_train_reconstruct (const AeReconTrainOptions * options, GError ** error)
   ae_dense_ae_draw_normal (&rng, veps, (gsize) nv * c.code);
   ae_rng_init (&rng, ae_rng_derive (o->seed, 0));
   ae_dense_ae_init_weights (&ae, &rng);
-  if (o->resume && !ae_checkpoint_load (o->resume, "reconstruct", ae.params,
-          &opt, &state, error))
+  if (o->resume && !ae_checkpoint_resume (o->resume, "reconstruct",
+          ae.params, &opt, &state, error))
     goto out;
-  if (o->resume)
-    g_printerr ("ae-train: resumed from %s at step %" G_GUINT64_FORMAT "\n",
-        o->resume, state.step);
   start_step = state.step;
-
-  if (o->log_path) {
-    gboolean exists = g_file_test (o->log_path, G_FILE_TEST_EXISTS);
-    if (!(log = fopen (o->log_path, o->resume ? "a" : "w"))) {
-      g_set_error (error, AE_ERROR, AE_ERROR_IO, "cannot write log %s",
-          o->log_path);
-      goto out;
-    }
-    if (!o->resume || !exists)
-      fprintf (log, "step,train_loss,val_loss,val_recon,val_penalty,lr,"
-          "kl_weight\n");
-  }
+  if (!ae_checkpoint_open_log (o->log_path, o->resume != NULL,
+          "step,train_loss,val_loss,val_recon,val_penalty,lr,kl_weight", &log,
+          error))
+    goto out;
   /* Each weight is one multiply-add per example (biases are noise). */
   ae_progress_init (&progress, start_step, o->steps, o->batch,
       6.0 * (double) ae.n_params * o->batch);

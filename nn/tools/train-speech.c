@@ -592,12 +592,9 @@ ae_train_speech (const AeSpeechTrainOptions * opts, GError ** error)
     memcpy (params, ae_model_get_params (init), sizeof (float) * net.n_params);
     ae_model_unref (init);
   }
-  if (o.resume && !ae_checkpoint_load (o.resume, "speech", params, &opt,
+  if (o.resume && !ae_checkpoint_resume (o.resume, "speech", params, &opt,
           &state, error))
     goto out;
-  if (o.resume)
-    g_printerr ("ae-train: resumed from %s at step %" G_GUINT64_FORMAT "\n",
-        o.resume, state.step);
   start_step = state.step;
   if (!val_set_init (&val, &o, &net, val_speech, val_noise, error)
       || !loss_context_init (&lc, &o, MAX (o.seq_frames, val.n_frames),
@@ -621,18 +618,10 @@ ae_train_speech (const AeSpeechTrainOptions * opts, GError ** error)
           (o.batch, o.seq_frames, &o.config, f)), produce_batch, &prod,
       state.step);
 
-  if (o.log_path) {
-    gboolean exists = g_file_test (o.log_path, G_FILE_TEST_EXISTS);
-    log = fopen (o.log_path, o.resume ? "a" : "w");
-    if (!log) {
-      g_set_error (error, AE_ERROR, AE_ERROR_IO, "cannot write log %s",
-          o.log_path);
-      goto out;
-    }
-    if (!o.resume || !exists)
-      fprintf (log, "step,train_loss,val_loss,val_si_sdri_db,lr,"
-          "grad_norm,seconds\n");
-  }
+  if (!ae_checkpoint_open_log (o.log_path, o.resume != NULL,
+          "step,train_loss,val_loss,val_si_sdri_db,lr,grad_norm,seconds",
+          &log, error))
+    goto out;
 
   flops_per_step = 6.0 * ae_speechnet_macs_per_frame (&net) * o.batch *
       o.seq_frames;

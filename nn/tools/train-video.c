@@ -353,25 +353,14 @@ ae_train_video (const AeVideoTrainOptions * options, GError ** error)
     g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT, "optimizer settings");
     goto out;
   }
-  if (o->resume && !ae_checkpoint_load (o->resume, "video-denoise", params,
-          &opt, &state, error))
+  if (o->resume && !ae_checkpoint_resume (o->resume, "video-denoise",
+          params, &opt, &state, error))
     goto out;
-  if (o->resume)
-    g_printerr ("ae-train: resumed from %s at step %" G_GUINT64_FORMAT "\n",
-        o->resume, state.step);
   start_step = state.step;
-
-  if (o->log_path) {
-    gboolean exists = g_file_test (o->log_path, G_FILE_TEST_EXISTS);
-    if (!(log = fopen (o->log_path, o->resume ? "a" : "w"))) {
-      g_set_error (error, AE_ERROR, AE_ERROR_IO, "cannot write log %s",
-          o->log_path);
-      goto out;
-    }
-    if (!o->resume || !exists)
-      fprintf (log, "step,train_loss,val_loss,val_psnr_15,val_psnr_25,"
-          "val_psnr_50,lr,grad_norm,seconds\n");
-  }
+  if (!ae_checkpoint_open_log (o->log_path, o->resume != NULL,
+          "step,train_loss,val_loss,val_psnr_15,val_psnr_25,val_psnr_50,lr,"
+          "grad_norm,seconds", &log, error))
+    goto out;
   g_printerr ("ae-train: validation input PSNR %.2f / %.2f / %.2f dB at "
       "sigma 15 / 25 / 50\n", val.input_psnr[0], val.input_psnr[1],
       val.input_psnr[2]);
