@@ -174,3 +174,38 @@ ae_cli_run_clear (AeCliRun * r)
   g_clear_pointer (&r->checkpoint, g_free);
   g_clear_pointer (&r->resume, g_free);
 }
+
+void
+ae_cli_image_add_entries (GOptionContext * ctx, double *val_fraction,
+    double *frame_interval_s, int *max_frames)
+{
+  GOptionEntry entries[] = {
+    {"val-fraction", 0, 0, G_OPTION_ARG_DOUBLE, val_fraction,
+        "share of the files held out", "X"},
+    {"frame-interval", 0, 0, G_OPTION_ARG_DOUBLE, frame_interval_s,
+        "videos: seconds between frames taken", "S"},
+    {"max-frames", 0, 0, G_OPTION_ARG_INT, max_frames,
+        "videos: frames taken per file", "N"},
+    {NULL}
+  };
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+}
+
+gboolean
+ae_cli_image_check (double val_fraction, double frame_interval_s,
+    int max_frames, GError ** error)
+{
+  if (!(val_fraction > 0.0 && val_fraction < 1.0)) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
+        "--val-fraction %g is not in (0, 1)", val_fraction);
+    return FALSE;
+  }
+  if (max_frames < 1 || !(frame_interval_s >= 0.0)) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
+        "--max-frames %d / --frame-interval %g: at least 1 / 0", max_frames,
+        frame_interval_s);
+    return FALSE;
+  }
+  return TRUE;
+}

@@ -61,6 +61,14 @@ void ae_cli_run_add_entries (GOptionContext * ctx, AeCliRun * run);
 gboolean ae_cli_run_check (const AeCliRun * run, GError ** error);
 void ae_cli_run_clear (AeCliRun * run);
 
+/* --val-fraction --frame-interval --max-frames: how the image tasks split
+ * and read their folder, added with pointers into the task's options, and
+ * their range check. */
+void ae_cli_image_add_entries (GOptionContext * ctx, double *val_fraction,
+    double *frame_interval_s, int *max_frames);
+gboolean ae_cli_image_check (double val_fraction, double frame_interval_s,
+    int max_frames, GError ** error);
+
 /* TRUE when argv (argv[0] the subcommand) has --task @task or
  * --task=@task: how `fit` picks the task's own parser. */
 gboolean ae_cli_task_is (int argc, char **argv, const char *task);

@@ -552,20 +552,16 @@ ae_reconstruct_cmd_fit (int argc, char **argv, GError ** error)
       {"kl-warmup", 0, 0, G_OPTION_ARG_INT, &kl_warmup,
           "variational: steps of linear KL warm-up (default 0)", "N"},
       {"batch", 0, 0, G_OPTION_ARG_INT, &o.batch, "patches per step", "N"},
-      {"val-fraction", 0, 0, G_OPTION_ARG_DOUBLE, &o.val_fraction,
-          "share of the files held out", "X"},
       {"val-patches", 0, 0, G_OPTION_ARG_INT, &o.val_patches,
           "validation patches", "N"},
-      {"frame-interval", 0, 0, G_OPTION_ARG_DOUBLE, &o.frame_interval_s,
-          "videos: seconds between frames taken", "S"},
-      {"max-frames", 0, 0, G_OPTION_ARG_INT, &max_frames,
-          "videos: frames taken per file", "N"},
       {NULL}
     };
     ctx = g_option_context_new ("- train an image-patch autoencoder");
     g_option_context_add_main_entries (ctx, entries, NULL);
     ae_cli_optim_add_entries (ctx, &oa);
     ae_cli_run_add_entries (ctx, &run);
+    ae_cli_image_add_entries (ctx, &o.val_fraction, &o.frame_interval_s,
+        &max_frames);
     if (!ae_cli_parse (ctx, &argc, &argv, error)
         || !ae_cli_steps_resolve (&oa, (int) o.steps, error)
         || !ae_cli_run_check (&run, error))
@@ -603,8 +599,9 @@ ae_reconstruct_cmd_fit (int argc, char **argv, GError ** error)
       || !(o.frame_interval_s >= 0.0))
     REFUSE ("--batch, --steps, --val-every, --val-patches, --threads, "
         "--max-frames and --lr must be positive");
-  if (!(o.val_fraction > 0.0 && o.val_fraction < 1.0))
-    REFUSE ("--val-fraction %g is not in (0, 1)", o.val_fraction);
+  if (!ae_cli_image_check (o.val_fraction, o.frame_interval_s, max_frames,
+          error))
+    goto out;
 
   /* Options that belong to one kind. */
   if (!refuse_for_kind (noise_sigma, "--noise-sigma", o.config.kind,

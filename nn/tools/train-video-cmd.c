@@ -80,20 +80,16 @@ ae_video_cmd_fit (int argc, char **argv, GError ** error)
           "highest noise sigma, 8-bit units (default 55)", "S"},
       {"camera-noise", 0, 0, G_OPTION_ARG_DOUBLE, &camera,
           "share of examples with Poisson-Gaussian camera noise (0.3)", "X"},
-      {"val-fraction", 0, 0, G_OPTION_ARG_DOUBLE, &o.val_fraction,
-          "share of the files held out", "X"},
       {"val-patches", 0, 0, G_OPTION_ARG_INT, &o.val_patches,
           "validation patches per sigma (15, 25, 50)", "N"},
-      {"frame-interval", 0, 0, G_OPTION_ARG_DOUBLE, &o.frame_interval_s,
-          "videos: seconds between frames taken", "S"},
-      {"max-frames", 0, 0, G_OPTION_ARG_INT, &max_frames,
-          "videos: frames taken per file", "N"},
       {NULL}
     };
     ctx = g_option_context_new ("- train a video denoiser");
     g_option_context_add_main_entries (ctx, entries, NULL);
     ae_cli_optim_add_entries (ctx, &oa);
     ae_cli_run_add_entries (ctx, &run);
+    ae_cli_image_add_entries (ctx, &o.val_fraction, &o.frame_interval_s,
+        &max_frames);
     if (!ae_cli_parse (ctx, &argc, &argv, error)
         || !ae_cli_steps_resolve (&oa, (int) o.steps, error)
         || !ae_cli_run_check (&run, error))
@@ -148,8 +144,9 @@ ae_video_cmd_fit (int argc, char **argv, GError ** error)
       || max_frames < 1 || !(o.frame_interval_s >= 0.0))
     REFUSE ("--batch, --steps, --val-every, --val-patches, --threads, "
         "--max-frames and --lr must be positive");
-  if (!(o.val_fraction > 0.0 && o.val_fraction < 1.0))
-    REFUSE ("--val-fraction %g is not in (0, 1)", o.val_fraction);
+  if (!ae_cli_image_check (o.val_fraction, o.frame_interval_s, max_frames,
+          error))
+    goto out;
 #undef REFUSE
   if (!ae_cli_optim_resolve (&oa, &o.optim, &o.schedule, error))
     goto out;
