@@ -284,8 +284,12 @@ col2im_add (float *x, const float *cols, int c0, int nc, gsize p0, int np,
               + off;
           const KwSpan *k = &span[kw];
           float *row = xc + (gsize) ih * s->w_in + k->iw0;
-          for (j = k->j0; j < k->j1; j++)
-            row[j * g->sw] += src[j];
+          if (g->sw == 1)       /* contiguous: vectorises */
+            for (j = k->j0; j < k->j1; j++)
+              row[j] += src[j];
+          else
+            for (j = k->j0; j < k->j1; j++)
+              row[j * g->sw] += src[j];
         }
       }
     }
