@@ -11,6 +11,11 @@
 #define GAIN_FLOOR 1e-3f
 /* Below this clean energy per sample (-100 dBFS) SI-SDR is undefined. */
 #define SILENT_ENERGY 1e-10
+/* SI-SDR is soft-capped at 50 dB: 10 log10 (p / (q + tau p)).  A nearly
+ * perfect output (clean speech passed through) otherwise gets a gradient
+ * that grows as 1 / q without bound and swamps every other example in the
+ * batch; past 50 dB there is nothing left to hear anyway. */
+#define SI_SDR_TAU 1e-5
 
 void
 ae_synth_loss_init (AeSynthLoss * l, AeSpectrum * sp, int max_frames)
@@ -88,14 +93,15 @@ si_sdr_with_grad (const float *y, const float *s, gsize n, float scale,
   alpha = ys / ss;
   p = ys * alpha + 1e-20;       /* |alpha s|^2 */
   q = MAX (yy - ys * alpha, 0.0) + 1e-20;       /* |y - alpha s|^2 */
+  q += SI_SDR_TAU * p;
   db_per_ln = 10.0 / G_LN10;
   if (dy) {
-    /* d/dy of 10 log10 (p / q); then minus its mean, the adjoint of
-     * removing y's mean. */
+    /* d/dy of 10 log10 (p / (q + tau p)); then minus its mean, the
+     * adjoint of removing y's mean. */
     for (i = 0; i < n; i++) {
       double yc = y[i] - my, sc = s[i] - ms;
-      double g = db_per_ln * (2.0 * alpha * sc / p -
-          2.0 * (yc - alpha * sc) / q);
+      double dp = 2.0 * alpha * sc, dq = 2.0 * (yc - alpha * sc);
+      double g = db_per_ln * (dp / p - (dq + SI_SDR_TAU * dp) / q);
       dy[i] = (float) (scale * g);
       mean_dy += dy[i];
     }

@@ -9,7 +9,8 @@
  *     by the mean of |X|^0.6 so that it does not depend on the level.
  *     Compressed magnitudes weigh quiet bins as the ear does, and unlike
  *     the band targets they see the bins inside a band one by one.
- *   SI-SDR: the scale-invariant SDR (dB) of the rebuilt samples
+ *   SI-SDR: the scale-invariant SDR (dB, soft-capped at 50) of the rebuilt
+ *     samples
  *     [0, (T - 1) hop) (the ones two frames cover) against the clean
  *     signal, both made zero-mean: the figure bench/audio reports (metrics.h),
  *     so training optimises it.

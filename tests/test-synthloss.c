@@ -2,8 +2,8 @@
  *
  *   - gradients with respect to the band gains against central finite
  *     differences in double, along random directions;
- *   - clean input with unit gains rebuilds itself: SI-SDR above 80 dB and
- *     a spectral term of zero;
+ *   - clean input with unit gains rebuilds itself: SI-SDR at its 50 dB cap
+ *     and a spectral term of zero;
  *   - a constant gain on a noisy signal leaves its SI-SDR as metrics.c's
  *     ae_si_sdr measures it on the input (an independent implementation);
  *   - the synthesis adjoint satisfies <synth (Y), d> = <Y, synth' (d)>.
@@ -125,7 +125,7 @@ check_gradient (float w_spec, float w_sisdr)
     minus = loss_at (&l, &fx, probe, stride, w_spec, w_sisdr, NULL);
     numeric = (plus - minus) / (2 * h);
     g_assert_cmpfloat (fabs (numeric - analytic), <=,
-        2e-2 * fabs (numeric) + 1e-6);
+        2e-2 * fabs (numeric) + 1e-4);
   }
   ae_free (gains);
   ae_free (dgains);
@@ -172,7 +172,9 @@ test_identity_and_known_si_sdr (void)
     gains[i] = 1.0f;
   ae_synth_loss_sequence (&l, fx.noisy_spec, fx.clean_mag, fx.clean, gains,
       n_bands, FRAMES, 1.0f, 1.0f, NULL, &terms);
-  g_assert_cmpfloat (terms.si_sdr_db, >, 80.0);
+  /* the loss caps SI-SDR softly at 50 dB */
+  g_assert_cmpfloat (terms.si_sdr_db, >, 49.9);
+  g_assert_cmpfloat (terms.si_sdr_db, <=, 50.0);
   g_assert_cmpfloat (terms.spectral, <, 1e-10);
   ae_synth_loss_clear (&l);
   fixture_clear (&fx);
