@@ -37,7 +37,7 @@ echo "before: $("$train" score "$out/clean.wav" "$out/noisy.wav")"
 echo "after:  $("$train" score "$out/clean.wav" "$out/denoised.wav")"
 # One picture, noisy above and denoised below: sox draws a two-channel
 # file's channels stacked, on one colour scale.
-sox -q -M "$out/noisy.wav" "$out/denoised.wav" -r 16k "$out/before-after.wav"
+sox -q -V1 -M "$out/noisy.wav" "$out/denoised.wav" -r 16k "$out/before-after.wav"
 sox "$out/before-after.wav" -n spectrogram -x 800 -y 257 \
   -t "aedenoise: noisy (channel 1) and denoised (channel 2)" \
   -o "$out/before-after.png"
