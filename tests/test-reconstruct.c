@@ -6,7 +6,8 @@
  *   - for every kind, a short fit lowers the validation loss in its CSV log
  *     to at most half its start;
  *   - from a folder of audio (hums sox makes), band-feature examples
- *     train too, and the model records the features' settings;
+ *     train too, the model records the features' settings, and encode
+ *     turns the folder into one code per non-overlapping example;
  *   - a run stopped and resumed from its checkpoint ends where an
  *     uninterrupted one does;
  *   - sample writes N PGM files of the model's patch size;
@@ -220,6 +221,25 @@ test_fit_audio (void)
           G_REGEX_MULTILINE, 0));
   g_assert_true (g_regex_match_simple ("^ae\\.frames +8$", text,
           G_REGEX_MULTILINE, 0));
+  g_free (text);
+  text = NULL;
+  /* encode cuts each 2 s clip into non-overlapping 8-frame examples
+   * (span 7 hops + a window = 1440 samples, step 1280): 24 per clip */
+  {
+    char *npy = work_path ("audio-codes.npy"), *data = NULL;
+    const char *enc[] = { "encode", "--model", model, "--audio", audio_dir,
+      "-o", npy, NULL
+    };
+    gsize len;
+    g_assert_cmpint (run_ae_train (enc, NULL), ==, 0);
+    g_assert_true (g_file_get_contents (npy, &data, &len, NULL));
+    g_assert_cmpuint (len, >, 10);   /* magic, version, header length */
+    g_assert_nonnull (g_strstr_len (data + 10, MIN (len, 128) - 10,
+            "'shape': (96, 8)"));
+    g_assert_cmpuint (len, ==, 128 + 96 * 8 * 4);
+    g_free (data);
+    g_free (npy);
+  }
   g_free (text);
   g_free (audio_dir);
 done:

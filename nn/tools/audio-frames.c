@@ -37,26 +37,59 @@ ae_audio_frames_n_in (const AeAudioFrames * af)
   return af->frames * af->sp.n_bands;
 }
 
-void
-ae_audio_frames_draw (AeAudioFrames * af, AeRng * rng, float *out)
+/* The example of @frames frames starting at sample @start of @clip. */
+static void
+frames_at (AeAudioFrames * af, const AeClip * clip, gsize start, float *out)
 {
-  const AeClip *clip = &af->clips->clips[ae_rng_below (rng,
-          af->clips->n_clips)];
   int hop = af->sp.hop, win = af->sp.window, t, b;
-  gsize span = (gsize) (af->frames - 1) * hop + win, start = 0, k;
-  float *buf = af->window;
-  if (clip->n_samples > span)
-    start = ae_rng_below (rng, clip->n_samples - span + 1);
+  gsize k;
+
   for (t = 0; t < af->frames; t++) {
     float *o = out + (gsize) t * af->sp.n_bands;
     for (k = 0; k < (gsize) win; k++) {
       gsize i = start + (gsize) t * hop + k;
-      buf[k] = i < clip->n_samples ? clip->samples[i] : 0.0f;
+      af->window[k] = i < clip->n_samples ? clip->samples[i] : 0.0f;
     }
-    ae_spectrum_analyze (&af->sp, af->spec, buf);
+    ae_spectrum_analyze (&af->sp, af->spec, af->window);
     ae_spectrum_band_energy (&af->sp, af->energy, af->spec);
     ae_spectrum_features (&af->sp, o, af->energy);
     for (b = 0; b < af->sp.n_bands; b++)
       o[b] = CLAMP (o[b] / 3.0f + 0.5f, 0.0f, 1.0f);
   }
+}
+
+/* Samples one example spans. */
+static gsize
+span_samples (const AeAudioFrames * af)
+{
+  return (gsize) (af->frames - 1) * af->sp.hop + af->sp.window;
+}
+
+void
+ae_audio_frames_draw (AeAudioFrames * af, AeRng * rng, float *out)
+{
+  const AeClip *clip = &af->clips->clips[ae_rng_below (rng,
+          af->clips->n_clips)];
+  gsize span = span_samples (af), start = 0;
+
+  if (clip->n_samples > span)
+    start = ae_rng_below (rng, clip->n_samples - span + 1);
+  frames_at (af, clip, start, out);
+}
+
+guint
+ae_audio_frames_n_tiles (const AeAudioFrames * af, guint clip)
+{
+  gsize n = af->clips->clips[clip].n_samples, span = span_samples (af);
+  gsize step = (gsize) af->frames * af->sp.hop;
+
+  return n <= span ? 1 : (guint) ((n - span) / step + 1);
+}
+
+void
+ae_audio_frames_tile (AeAudioFrames * af, guint clip, guint index,
+    float *out)
+{
+  frames_at (af, &af->clips->clips[clip], (gsize) index * af->frames *
+      af->sp.hop, out);
 }

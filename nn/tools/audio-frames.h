@@ -43,5 +43,11 @@ int ae_audio_frames_n_in (const AeAudioFrames * af);
  * shorter than the span is zero-padded. */
 void ae_audio_frames_draw (AeAudioFrames * af, AeRng * rng, float *out);
 
+/* Non-overlapping examples of clip @clip, from its start (one for a clip
+ * shorter than an example), and example @index of them into out. */
+guint ae_audio_frames_n_tiles (const AeAudioFrames * af, guint clip);
+void ae_audio_frames_tile (AeAudioFrames * af, guint clip, guint index,
+    float *out);
+
 G_END_DECLS
 #endif /* AE_AUDIO_FRAMES_H */

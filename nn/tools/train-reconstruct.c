@@ -889,10 +889,104 @@ write_npy (const char *path, const float *data, guint rows, int cols,
   return ok;
 }
 
+/* An audio reconstruct model: the dense AE and its feature settings. */
+static gboolean
+load_audio_model (const char *path, AeDenseAe * ae, guint * rate,
+    int *frames, GError ** error)
+{
+  AeSafetensors *st = ae_safetensors_new_from_file (path, error);
+  const char *modality, *r, *f;
+  guint64 vr = 0, vf = 0;
+  gboolean ok;
+
+  if (!st || !ae_dense_ae_init_from_safetensors (ae, st, error)) {
+    if (st)
+      ae_safetensors_free (st);
+    return FALSE;
+  }
+  modality = ae_safetensors_get_metadata (st, "ae.modality");
+  r = ae_safetensors_get_metadata (st, "ae.sample_rate");
+  f = ae_safetensors_get_metadata (st, "ae.frames");
+  ok = g_strcmp0 (modality, "audio") == 0 && r && f
+      && g_ascii_string_to_unsigned (r, 10, 8000, 48000, &vr, NULL)
+      && g_ascii_string_to_unsigned (f, 10, 1, 100, &vf, NULL);
+  if (!ok) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARCH,
+        "%s: not an audio model (ae.modality \"%s\", ae.sample_rate "
+        "\"%s\", ae.frames \"%s\")", path, modality ? modality : "",
+        r ? r : "", f ? f : "");
+    ae_dense_ae_clear (ae);
+  }
+  *rate = (guint) vr;
+  *frames = (int) vf;
+  ae_safetensors_free (st);
+  return ok;
+}
+
+/* encode --audio: every clip under @dir in order, each cut into
+ * non-overlapping examples of the model's frames, to @output. */
+static gboolean
+encode_audio (const char *model_path, const char *dir, const char *output,
+    GError ** error)
+{
+  AeDenseAe ae = { 0 };
+  AeDenseAeWork w = { 0 };
+  AeClipSet *clips = NULL;
+  AeAudioFrames af = { 0 };
+  AeLoadOptions lo;
+  float *x = NULL, *codes = NULL;
+  guint rate, c, t, n = 0, row = 0;
+  int frames;
+  gboolean ok = FALSE;
+
+  if (!load_audio_model (model_path, &ae, &rate, &frames, error))
+    return FALSE;
+  ae_load_options_init (&lo);
+  lo.rate = rate;
+  lo.part = AE_SPLIT_ALL;
+  if (!(clips = ae_clip_set_load (dir, &lo, NULL, error))
+      || !ae_audio_frames_init (&af, clips, frames, error))
+    goto out;
+  if (ae_audio_frames_n_in (&af) != ae.config.n_in) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARCH, "%s: %d inputs, but %d "
+        "frames of %d bands make %d", model_path, ae.config.n_in, frames,
+        af.sp.n_bands, ae_audio_frames_n_in (&af));
+    goto out;
+  }
+  for (c = 0; c < clips->n_clips; c++)
+    n += ae_audio_frames_n_tiles (&af, c);
+  if (!ae_dense_ae_work_init (&w, &ae.config, 1, error))
+    goto out;
+  x = ae_alloc_floats (ae.config.n_in);
+  codes = ae_alloc_floats ((gsize) n * ae.config.code);
+  for (c = 0; c < clips->n_clips; c++)
+    for (t = 0; t < ae_audio_frames_n_tiles (&af, c); t++) {
+      ae_audio_frames_tile (&af, c, t, x);
+      ae_dense_ae_forward (&ae, &w, x, NULL, 1);
+      memcpy (codes + (gsize) row++ * ae.config.code, w.code,
+          sizeof (float) * ae.config.code);
+    }
+  if (!write_npy (output, codes, n, ae.config.code, error))
+    goto out;
+  g_print ("%u examples of %d frames from %u clips encoded to %s (%u, %d)\n",
+      n, frames, clips->n_clips, output, n, ae.config.code);
+  ok = TRUE;
+out:
+  ae_free (x);
+  ae_free (codes);
+  ae_dense_ae_work_clear (&w);
+  ae_dense_ae_clear (&ae);
+  if (clips) {
+    ae_audio_frames_clear (&af);
+    ae_clip_set_free (clips);
+  }
+  return ok;
+}
+
 int
 ae_reconstruct_cmd_encode (int argc, char **argv, GError ** error)
 {
-  char *model_path = NULL, *images = NULL, *output = NULL;
+  char *model_path = NULL, *images = NULL, *audio = NULL, *output = NULL;
   char **files = NULL;
   int patch = 0, ret = 1;
   AeDenseAe ae = { 0 };
@@ -906,6 +1000,8 @@ ae_reconstruct_cmd_encode (int argc, char **argv, GError ** error)
         "MODEL"},
     {"images", 0, 0, G_OPTION_ARG_FILENAME, &images,
         "folder of images or videos", "DIR"},
+    {"audio", 0, 0, G_OPTION_ARG_FILENAME, &audio,
+        "or a folder of audio files (with an audio model)", "DIR"},
     {"output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
         "codes, float32 (n_patches, code)", "CODES.npy"},
     {NULL}
@@ -916,9 +1012,14 @@ ae_reconstruct_cmd_encode (int argc, char **argv, GError ** error)
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!ae_cli_parse (ctx, &argc, &argv, error))
     goto out;
-  if (!model_path || !images || !output) {
+  if (!model_path || !(images || audio) || (images && audio) || !output) {
     g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
-        "encode needs --model MODEL, --images DIR and -o CODES.npy");
+        "encode needs --model MODEL, one of --images DIR or --audio DIR, "
+        "and -o CODES.npy");
+    goto out;
+  }
+  if (audio) {
+    ret = encode_audio (model_path, audio, output, error) ? 0 : 1;
     goto out;
   }
   if (!load_image_model (model_path, &ae, &patch, error))
@@ -964,6 +1065,7 @@ out:
   g_strfreev (files);
   g_free (model_path);
   g_free (images);
+  g_free (audio);
   g_free (output);
   return ret;
 }
