@@ -122,7 +122,7 @@ speech_step (gpointer data)
 }
 
 static double
-speech_gflops (double seconds, double *macs_out)
+speech_gflops (double seconds)
 {
   AeSpeechArch arch = { 68, 128, 64, 4, 3 };   /* speech-16k as shipped */
   Speech s;
@@ -140,7 +140,6 @@ speech_gflops (double seconds, double *macs_out)
   openblas_set_num_threads (1);
   t = time_calls (speech_step, &s, seconds);
   flops = 6.0 * ae_speechnet_macs_per_frame (&s.net) * 16 * 300;
-  *macs_out = flops;
   ae_speech_acts_free (&s.acts);
   ae_free (s.params);
   ae_free (s.dparams);
@@ -215,7 +214,7 @@ main (int argc, char **argv)
     {"video fast (r4 w24 c48 b2)", {4, 24, 48, 2}},
     {"video quality (r2 w48 c96 b4)", {2, 48, 96, 4}},
   };
-  double sg1, sgn, rate, macs;
+  double sg1, sgn, rate;
   guint i;
 
   threads = CLAMP (threads, 1, 64);
@@ -226,7 +225,7 @@ main (int argc, char **argv)
       threads);
   printf ("%-32s %7s %10s %12s\n", "training step", "threads", "GFLOP/s",
       "of sgemm");
-  rate = speech_gflops (seconds, &macs);
+  rate = speech_gflops (seconds);
   printf ("%-32s %7d %10.1f %11.0f%%\n", "speech 16k (batch 16 x 3 s)", 1,
       rate, 100.0 * rate / sg1);
   for (i = 0; i < G_N_ELEMENTS (videos); i++) {

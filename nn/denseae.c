@@ -32,18 +32,26 @@ ae_dense_ae_kind_to_string (AeDenseAeKind kind)
   return kind_names[kind];
 }
 
-gboolean
-ae_dense_ae_kind_from_string (const char *s, AeDenseAeKind * kind)
+/* Index of @s in @names (@n of them), or -1. */
+static int
+name_index (const char *const *names, guint n, const char *s)
 {
   guint i;
 
-  for (i = 0; s && i < G_N_ELEMENTS (kind_names); i++) {
-    if (!strcmp (s, kind_names[i])) {
-      *kind = (AeDenseAeKind) i;
-      return TRUE;
-    }
-  }
-  return FALSE;
+  for (i = 0; s && i < n; i++)
+    if (!strcmp (s, names[i]))
+      return (int) i;
+  return -1;
+}
+
+gboolean
+ae_dense_ae_kind_from_string (const char *s, AeDenseAeKind * kind)
+{
+  int i = name_index (kind_names, G_N_ELEMENTS (kind_names), s);
+
+  if (i >= 0)
+    *kind = (AeDenseAeKind) i;
+  return i >= 0;
 }
 
 const char *
@@ -56,15 +64,11 @@ ae_recon_loss_to_string (AeReconLoss loss)
 gboolean
 ae_recon_loss_from_string (const char *s, AeReconLoss * loss)
 {
-  guint i;
+  int i = name_index (loss_names, G_N_ELEMENTS (loss_names), s);
 
-  for (i = 0; s && i < G_N_ELEMENTS (loss_names); i++) {
-    if (!strcmp (s, loss_names[i])) {
-      *loss = (AeReconLoss) i;
-      return TRUE;
-    }
-  }
-  return FALSE;
+  if (i >= 0)
+    *loss = (AeReconLoss) i;
+  return i >= 0;
 }
 
 /* Widths of encoder layer @l: in and out. */

@@ -139,6 +139,28 @@ ae_spectrum_synthesize (AeSpectrum * sp, float *ola, const float *spec)
     ola[k] += sp->scratch[k] * sp->window_fn[k];
 }
 
+/* Bin k's share of the two triangles it lies in, one way (band values
+ * interpolated to the bin) and the other (a bin value added to its
+ * bands): band energies, gains and the gains' gradient all use these. */
+static inline float
+band_to_bin (const AeSpectrum * sp, const float *band, int k)
+{
+  int b = sp->bin_band[k];
+  float f = sp->bin_frac[k];
+
+  return (1.0f - f) * band[b] + f * band[b + 1];
+}
+
+static inline void
+bin_to_bands (const AeSpectrum * sp, float *band, int k, float v)
+{
+  int b = sp->bin_band[k];
+  float f = sp->bin_frac[k];
+
+  band[b] += (1.0f - f) * v;
+  band[b + 1] += f * v;
+}
+
 void
 ae_spectrum_band_energy (const AeSpectrum * sp, float *energy,
     const float *spec)
@@ -149,11 +171,7 @@ ae_spectrum_band_energy (const AeSpectrum * sp, float *energy,
   memset (energy, 0, sizeof (float) * sp->n_bands);
   for (k = 0; k < sp->n_bins; k++) {
     float re = spec[2 * k], im = spec[2 * k + 1];
-    float p = (re * re + im * im) * scale;
-    int b = sp->bin_band[k];
-    float f = sp->bin_frac[k];
-    energy[b] += (1.0f - f) * p;
-    energy[b + 1] += f * p;
+    bin_to_bands (sp, energy, k, (re * re + im * im) * scale);
   }
 }
 
@@ -177,9 +195,7 @@ ae_spectrum_apply_gains (const AeSpectrum * sp, float *spec,
   int k;
 
   for (k = 0; k < sp->n_bins; k++) {
-    int b = sp->bin_band[k];
-    float f = sp->bin_frac[k];
-    float g = (1.0f - f) * band_gain[b] + f * band_gain[b + 1];
+    float g = band_to_bin (sp, band_gain, k);
     spec[2 * k] *= g;
     spec[2 * k + 1] *= g;
   }
@@ -191,11 +207,8 @@ ae_spectrum_bin_gains (const AeSpectrum * sp, float *bin_gain,
 {
   int k;
 
-  for (k = 0; k < sp->n_bins; k++) {
-    int b = sp->bin_band[k];
-    float f = sp->bin_frac[k];
-    bin_gain[k] = (1.0f - f) * band_gain[b] + f * band_gain[b + 1];
-  }
+  for (k = 0; k < sp->n_bins; k++)
+    bin_gain[k] = band_to_bin (sp, band_gain, k);
 }
 
 void
@@ -204,12 +217,8 @@ ae_spectrum_bin_gains_backward (const AeSpectrum * sp, float *dband_gain,
 {
   int k;
 
-  for (k = 0; k < sp->n_bins; k++) {
-    int b = sp->bin_band[k];
-    float f = sp->bin_frac[k];
-    dband_gain[b] += (1.0f - f) * dbin_gain[k];
-    dband_gain[b + 1] += f * dbin_gain[k];
-  }
+  for (k = 0; k < sp->n_bins; k++)
+    bin_to_bands (sp, dband_gain, k, dbin_gain[k]);
 }
 
 void

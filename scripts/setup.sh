@@ -11,6 +11,8 @@ packages=(
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   # run and test: GStreamer tools and base elements, speech and noise makers
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  # textoverlay, for the labels of ae-train plot
+  gstreamer1.0-x
   espeak-ng sox
 )
 if [ "${AE_BENCH:-0}" = 1 ]; then

@@ -130,11 +130,8 @@ cmd_fit (int argc, char **argv, GError ** error)
     };
     ctx = g_option_context_new ("- train a model");
     g_option_context_add_main_entries (ctx, entries, NULL);
-    ae_cli_optim_add_entries (ctx, &oa);
-    ae_cli_run_add_entries (ctx, &run);
-    if (!ae_cli_parse (ctx, &argc, &argv, error)
-        || !ae_cli_steps_resolve (&oa, (int) o.steps, error)
-        || !ae_cli_run_check (&run, error))
+    if (!ae_cli_parse_training (ctx, &argc, &argv, &oa, &run, (int) o.steps,
+            error))
       goto out;
   }
 

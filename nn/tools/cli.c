@@ -209,3 +209,14 @@ ae_cli_image_check (double val_fraction, double frame_interval_s,
   }
   return TRUE;
 }
+
+gboolean
+ae_cli_parse_training (GOptionContext * ctx, int *argc, char ***argv,
+    AeCliOptim * optim, AeCliRun * run, int default_steps, GError ** error)
+{
+  ae_cli_optim_add_entries (ctx, optim);
+  ae_cli_run_add_entries (ctx, run);
+  return ae_cli_parse (ctx, argc, argv, error)
+      && ae_cli_steps_resolve (optim, default_steps, error)
+      && ae_cli_run_check (run, error);
+}

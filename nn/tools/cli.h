@@ -61,6 +61,14 @@ void ae_cli_run_add_entries (GOptionContext * ctx, AeCliRun * run);
 gboolean ae_cli_run_check (const AeCliRun * run, GError ** error);
 void ae_cli_run_clear (AeCliRun * run);
 
+/* What every training task's parser ends with: adds the optimisation and
+ * run options to @ctx (which holds the task's own), parses, and checks
+ * --steps/--epochs (@default_steps when neither is given) and the run
+ * options. */
+gboolean ae_cli_parse_training (GOptionContext * ctx, int *argc,
+    char ***argv, AeCliOptim * optim, AeCliRun * run, int default_steps,
+    GError ** error);
+
 /* --val-fraction --frame-interval --max-frames: how the image tasks split
  * and read their folder, added with pointers into the task's options, and
  * their range check. */

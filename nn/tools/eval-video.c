@@ -19,6 +19,7 @@
 #include "rng.h"
 #include "tensor.h"
 #include "threadpool.h"
+#include "train-video.h"
 #include "videonet.h"
 
 static gboolean
@@ -71,16 +72,13 @@ eval_frame (const AeVideoNet * net, const float *params, AeThreadPool * pool,
   noisy = ae_alloc_floats (px);
   level = ae_alloc_floats (px);
   out = ae_alloc_floats (px);
-  ae_rng_init (&rng, seed);
   for (y = 0; y < h; y++)
-    for (x = 0; x < w; x++) {
-      float c = img->pixels[(gsize) y * img->width + x] / 255.0f;
-      float v = c + (float) (sigma / 255.0 * ae_rng_normal (&rng));
-      k = (gsize) y * w + x;
-      clean[k] = c;
-      noisy[k] = rintf (CLAMP (v, 0.0f, 1.0f) * 255.0f) / 255.0f;
-      level[k] = (float) (sigma / 255.0);
-    }
+    for (x = 0; x < w; x++)
+      clean[(gsize) y * w + x] = img->pixels[(gsize) y * img->width + x] /
+          255.0f;
+  ae_rng_init (&rng, seed);
+  ae_video_corrupt (clean, noisy, level, px, (float) (sigma / 255.0), 0.0f,
+      &rng);
   ae_videonet_forward (net, acts, params, noisy, level, out, pool);
   for (k = 0; k < px; k++)
     out[k] = noisy[k] - out[k];       /* the model predicts the noise */
@@ -162,7 +160,7 @@ ae_video_cmd_eval (int argc, char **argv, GError ** error)
     if (!ok)
       goto out;
     printf ("%-40s %4dx%-4d PSNR in %6.2f dB, out %6.2f dB\n",
-        files[MIN (img->file_index, g_strv_length (files) - 1)],
+        files[img->file_index],
         img->width / (2 * net.arch.unshuffle) * 2 * net.arch.unshuffle,
         img->height / (2 * net.arch.unshuffle) * 2 * net.arch.unshuffle,
         p_in, p_out);

@@ -244,12 +244,16 @@ write_png (const guint8 * rgb, const Label * labels, int n_labels,
   gst_bin_add_many (GST_BIN (pipe), src, conv, NULL);
   gst_element_link (src, conv);
   prev = conv;
-  /* textoverlay (pango) is optional: without it the curves still plot */
+  /* textoverlay (pango, in gstreamer1.0-x) is optional: without it the
+   * curves still plot, with a warning */
   for (i = 0; i < n_labels; i++) {
     GstElement *o = overlay (labels[i].text, labels[i].x, labels[i].y,
         labels[i].colour);
-    if (!o)
+    if (!o) {
+      g_printerr ("ae-train plot: no textoverlay element "
+          "(gstreamer1.0-x): the curves are drawn without labels\n");
       break;
+    }
     gst_bin_add (GST_BIN (pipe), o);
     gst_element_link (prev, o);
     prev = o;

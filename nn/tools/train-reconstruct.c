@@ -558,13 +558,10 @@ ae_reconstruct_cmd_fit (int argc, char **argv, GError ** error)
     };
     ctx = g_option_context_new ("- train an image-patch autoencoder");
     g_option_context_add_main_entries (ctx, entries, NULL);
-    ae_cli_optim_add_entries (ctx, &oa);
-    ae_cli_run_add_entries (ctx, &run);
     ae_cli_image_add_entries (ctx, &o.val_fraction, &o.frame_interval_s,
         &max_frames);
-    if (!ae_cli_parse (ctx, &argc, &argv, error)
-        || !ae_cli_steps_resolve (&oa, (int) o.steps, error)
-        || !ae_cli_run_check (&run, error))
+    if (!ae_cli_parse_training (ctx, &argc, &argv, &oa, &run, (int) o.steps,
+            error))
       goto out;
   }
 
@@ -595,10 +592,9 @@ ae_reconstruct_cmd_fit (int argc, char **argv, GError ** error)
   if (hidden && !parse_hidden (hidden, &o.config, error))
     goto out;
   if (o.batch < 1 || oa.steps < 1 || oa.val_every < 1 || o.val_patches < 1
-      || oa.lr <= 0.0 || oa.threads < 1 || max_frames < 1
-      || !(o.frame_interval_s >= 0.0))
-    REFUSE ("--batch, --steps, --val-every, --val-patches, --threads, "
-        "--max-frames and --lr must be positive");
+      || oa.lr <= 0.0 || oa.threads < 1)
+    REFUSE ("--batch, --steps, --val-every, --val-patches, --threads and "
+        "--lr must be positive");
   if (!ae_cli_image_check (o.val_fraction, o.frame_interval_s, max_frames,
           error))
     goto out;

@@ -66,16 +66,14 @@ quantise (float v)
   return rintf (CLAMP (v, 0.0f, 1.0f) * 255.0f) / 255.0f;
 }
 
-/* noisy = 8-bit (clean + noise); level = the noise's std per pixel as
- * the model will be told it, from the noisy pixel. */
-static void
-corrupt (const float *clean, float *noisy, float *level, int n,
+void
+ae_video_corrupt (const float *clean, float *noisy, float *level, gsize n,
     float sigma, float shot_share, AeRng * rng)
 {
   /* Variance a x + b^2, equal to sigma^2 at mid-grey. */
   float a = 2.0f * shot_share * sigma * sigma;
   float b2 = (1.0f - shot_share) * sigma * sigma;
-  int i;
+  gsize i;
 
   for (i = 0; i < n; i++) {
     float sd = sqrtf (a * clean[i] + b2);
@@ -142,7 +140,7 @@ produce_batch (gpointer slot, gsize slot_bytes, guint64 index,
     sigma = (float) ae_rng_range (&rng, o->sigma_min, o->sigma_max) / 255.0f;
     if (ae_rng_uniform (&rng) < o->camera_share)
       shot = (float) ae_rng_uniform (&rng);
-    corrupt (b.clean + s * pp, b.noisy + s * pp, b.level + s * pp, pp,
+    ae_video_corrupt (b.clean + s * pp, b.noisy + s * pp, b.level + s * pp, pp,
         sigma, shot, &rng);
   }
 }
@@ -206,7 +204,7 @@ val_set_init (ValSet * v, const AeVideoTrainOptions * o,
       const AeImage *img = &images->images[ae_rng_below (&rng,
               images->n_images)];
       ae_image_random_patch (img, o->patch, FALSE, &rng, b.clean + s * pp);
-      corrupt (b.clean + s * pp, b.noisy + s * pp, b.level + s * pp, pp,
+      ae_video_corrupt (b.clean + s * pp, b.noisy + s * pp, b.level + s * pp, pp,
           val_sigmas[k] / 255.0f, 0.0f, &rng);
     }
     memset (v->noise, 0, sizeof (float) * v->n * pp);

@@ -22,6 +22,7 @@
 #include <glib.h>
 
 #include "optim.h"
+#include "rng.h"
 #include "videonet.h"
 
 G_BEGIN_DECLS
@@ -65,6 +66,15 @@ typedef struct
 } AeVideoTrainOptions;
 
 void ae_video_train_options_init (AeVideoTrainOptions * o);
+
+/* noisy (n) = clean + noise, clipped and rounded to 8 bits, as a camera's
+ * pixels are; level (n) = the noise's standard deviation per pixel as the
+ * model is told it, computed from the noisy pixel (the element has only
+ * that).  The noise: variance a x + b^2 with sigma^2 at mid-grey, the
+ * shot (Poisson) part @shot_share of it; 0 is plain Gaussian noise of
+ * @sigma.  One normal draw from @rng per pixel, in order. */
+void ae_video_corrupt (const float *clean, float *noisy, float *level,
+    gsize n, float sigma, float shot_share, AeRng * rng);
 
 /* FALSE with @error set on bad data, options, I/O or a non-finite loss
  * (the last good model stays in place); TRUE also when interrupted (a
