@@ -64,8 +64,10 @@ ae_act_forward (AeAct act, float *out, const float *in, gsize n)
         out[i] = in[i] > 0.0f ? in[i] : 0.0f;
       break;
     case AE_ACT_LEAKY_RELU:
-      for (i = 0; i < n; i++)
-        out[i] = in[i] > 0.0f ? in[i] : AE_LEAKY_RELU_SLOPE * in[i];
+      for (i = 0; i < n; i++) {
+        float x = in[i], leaky = AE_LEAKY_RELU_SLOPE * x;
+        out[i] = x > 0.0f ? x : leaky;
+      }
       break;
     case AE_ACT_TANH:
       for (i = 0; i < n; i++)
@@ -95,12 +97,17 @@ ae_act_backward (AeAct act, float *din, const float *dout, const float *in,
         din[i] += dout[i];
       break;
     case AE_ACT_RELU:
-      for (i = 0; i < n; i++)
-        din[i] += in[i] > 0.0f ? dout[i] : 0.0f;
+      for (i = 0; i < n; i++) {
+        /* loaded unconditionally, so GCC can make it a vector select */
+        float d = dout[i];
+        din[i] += in[i] > 0.0f ? d : 0.0f;
+      }
       break;
     case AE_ACT_LEAKY_RELU:
-      for (i = 0; i < n; i++)
-        din[i] += in[i] > 0.0f ? dout[i] : AE_LEAKY_RELU_SLOPE * dout[i];
+      for (i = 0; i < n; i++) {
+        float d = dout[i], leaky = AE_LEAKY_RELU_SLOPE * d;
+        din[i] += in[i] > 0.0f ? d : leaky;
+      }
       break;
     case AE_ACT_TANH:
       for (i = 0; i < n; i++)

@@ -8,11 +8,11 @@
  * narrow layers, where the GEMM would be a thin matrix-vector product.
  *
  * Determinism: every task below is fixed by the shape alone and owns its
- * outputs (an output block, an output channel, a block of input channels
- * or of weight rows), summing in a fixed order; threads only change which
- * task runs where.  So any pool gives the bits of no pool.  The price is
- * that the weight-gradient tasks redo im2col once per CO_BLOCK of output
- * channels instead of sharing it.
+ * outputs (an output block, an output channel, a block of input channels,
+ * a partial sum of the weight gradient, a weight row), summing in a fixed
+ * order; threads only change which task runs where.  So any pool gives
+ * the bits of no pool.  The price is the workspace for DW_CHUNKS partial
+ * weight gradients.
  */
 #include "conv2d.h"
 
@@ -20,7 +20,7 @@
 #include <string.h>
 
 #define PIXEL_BLOCK 256         /* output pixels per im2col block */
-#define CO_BLOCK 32             /* output channels per weight-grad task */
+#define DW_CHUNKS 8             /* weight-gradient partial sums */
 #define CI_BLOCK 16             /* input channels per input-grad task */
 
 static int sgemm_min_dim = 8;
@@ -115,16 +115,6 @@ work_stride (const Geom * g)
   return ((gsize) g->rows * g->p_block + 15) & ~(gsize) 15;
 }
 
-gsize
-ae_conv2d_workspace_floats (const AeConv2dShape * s, int n_threads)
-{
-  Geom g;
-
-  if (!geom_init (&g, s) || !wants_sgemm (&g))
-    return 0;
-  return work_stride (&g) * MAX (n_threads, 1);
-}
-
 /* Outputs o in [0, n_out) whose input index o * stride + off lies in
  * [0, n_in): the half-open range [*lo, *hi). */
 static inline void
@@ -208,6 +198,201 @@ run_iter_advance (RunIter * r)
   r->oh++;
 }
 
+/* Stride 1 with as many output columns as input columns (a "same"
+ * convolution): then tap (kh, kw) of output pixel p is input pixel p + d,
+ * d = (kh dh - pad_h) W + kw dw - pad_w, so a tap's row of cols is one
+ * shifted copy of the plane.  Copying it whole and then zeroing the
+ * columns that wrapped across a row end replaces a few library calls per
+ * output row (most of a small layer's im2col time) with one per block;
+ * taps above or below the image fall outside the plane, or onto exactly
+ * those wrapped columns. */
+static gboolean
+is_shift (const Geom * g)
+{
+  const AeConv2dShape *s = g->s;
+
+  return g->sh == 1 && g->sw == 1 && g->w_out == s->w_in
+      && s->pad_w < s->w_in && (s->kernel_w - 1) * g->dw - s->pad_w < s->w_in;
+}
+
+/* The shift of tap (kh, kw): its offset in the plane, column shift, and
+ * the block's pixels [*lo, *hi) whose p + d lies inside the plane. */
+static inline gssize
+tap_shift (const Geom * g, int kh, int kw, gsize p0, int np, int *col_shift,
+    int *lo, int *hi)
+{
+  const AeConv2dShape *s = g->s;
+  gssize d = (gssize) (kh * g->dh - s->pad_h) * s->w_in
+      + kw * g->dw - s->pad_w;
+  gssize first = (gssize) p0 + d;
+
+  *col_shift = kw * g->dw - s->pad_w;
+  *lo = (int) CLAMP (-first, 0, np);
+  *hi = (int) CLAMP ((gssize) g->hw_in - first, *lo, np);
+  return first;
+}
+
+/* Zeroes row[a, b) clipped to [0, np): a pad's width, a float or two,
+ * where a memset call would cost more than the stores. */
+static inline void
+zero_clipped (float *row, gssize a, gssize b, int np)
+{
+  gssize i;
+
+  for (i = MAX (a, 0); i < MIN (b, (gssize) np); i++)
+    row[i] = 0.0f;
+}
+
+/* Zeroes the entries of a tap's row of cols (the block's np pixels from
+ * p0) whose column plus @col_shift falls outside the image row. */
+static void
+zero_wrapped (float *row, const Geom * g, gsize p0, int np, int col_shift)
+{
+  gssize w = g->w_out, left = MAX (-col_shift, 0), right = MAX (col_shift, 0);
+  gssize p;                     /* an output row's start, from p0 */
+
+  for (p = -(gssize) (p0 % w); p < np; p += w) {
+    zero_clipped (row, p, p + left, np);
+    zero_clipped (row, p + w - right, p + w, np);
+  }
+}
+
+static void
+im2col_shift (float *cols, const float *x, int c0, int nc, gsize p0,
+    int np, const Geom * g)
+{
+  const AeConv2dShape *s = g->s;
+  int kwn = s->kernel_w, kk = s->kernel_h * kwn;
+  int c, kh, kw;
+
+  for (kh = 0; kh < s->kernel_h; kh++)
+    for (kw = 0; kw < kwn; kw++) {
+      int col_shift, lo, hi;
+      gssize first = tap_shift (g, kh, kw, p0, np, &col_shift, &lo, &hi);
+
+      for (c = 0; c < nc; c++) {
+        float *dst = cols + ((gsize) c * kk + kh * kwn + kw) * np;
+        const float *plane = x + (gsize) (c0 + c) * g->hw_in;
+
+        memset (dst, 0, sizeof (float) * lo);
+        if (hi > lo)            /* first itself may lie outside the plane */
+          memcpy (dst + lo, plane + (first + lo), sizeof (float) * (hi - lo));
+        memset (dst + hi, 0, sizeof (float) * (np - hi));
+        zero_wrapped (dst, g, p0, np, col_shift);
+      }
+    }
+}
+
+/* The adjoint of im2col_shift.  Wrapped entries of @cols (scratch) are
+ * zeroed first, so the add runs over one contiguous stretch per tap. */
+static void
+col2im_shift_add (float *x, float *cols, int c0, int nc, gsize p0, int np,
+    const Geom * g)
+{
+  const AeConv2dShape *s = g->s;
+  int kwn = s->kernel_w, kk = s->kernel_h * kwn;
+  int c, kh, kw, j;
+
+  for (kh = 0; kh < s->kernel_h; kh++)
+    for (kw = 0; kw < kwn; kw++) {
+      int col_shift, lo, hi;
+      gssize first = tap_shift (g, kh, kw, p0, np, &col_shift, &lo, &hi);
+
+      if (hi == lo)             /* first itself may lie outside the plane */
+        continue;
+      for (c = 0; c < nc; c++) {
+        float *row = cols + ((gsize) c * kk + kh * kwn + kw) * np;
+        float *dst = x + (gsize) (c0 + c) * g->hw_in + (first + lo);
+
+        zero_wrapped (row, g, p0, np, col_shift);
+        for (j = lo; j < hi; j++)
+          dst[j - lo] += row[j];
+      }
+    }
+}
+
+/* The input gradient of a stride-1 convolution with as many output as
+ * input columns is itself such a convolution: of dout, by the weight with
+ * its channel axes swapped and its taps reversed, padded by the rest of
+ * the kernel's span.  As a forward its GEMM is C_in x (C_out KH KW) deep
+ * per pixel block, where the direct adjoint's is only C_out deep (a thin,
+ * slow product for narrow layers) and needs col2im.  TRUE and @t filled
+ * when that applies. */
+static gboolean
+transposed_shape (const AeConv2dShape * s, AeConv2dShape * t)
+{
+  Geom g, gt;
+
+  if (!geom_init (&g, s) || !is_shift (&g) || !wants_sgemm (&g))
+    return FALSE;
+  if (s->pad_h > (s->kernel_h - 1) * g.dh)
+    return FALSE;
+  *t = *s;
+  t->c_in = s->c_out;
+  t->c_out = s->c_in;
+  t->h_in = g.h_out;
+  t->w_in = g.w_out;
+  t->pad_h = (s->kernel_h - 1) * g.dh - s->pad_h;
+  t->pad_w = (s->kernel_w - 1) * g.dw - s->pad_w;
+  return geom_init (&gt, t) && gt.h_out == s->h_in && gt.w_out == s->w_in
+      && wants_sgemm (&gt);
+}
+
+/* wt (C_in, C_out/groups, KH, KW) = w (C_out, C_in/groups, KH, KW) with
+ * each group's channel axes swapped and its taps reversed. */
+static void
+transpose_weight (float *wt, const float *w, const Geom * g)
+{
+  int grp, co, ci, k;
+
+  for (grp = 0; grp < g->groups; grp++)
+    for (co = 0; co < g->cout_g; co++)
+      for (ci = 0; ci < g->cin_g; ci++) {
+        const float *src = w + ((gsize) (grp * g->cout_g + co) * g->cin_g
+            + ci) * g->kk;
+        float *dst = wt + ((gsize) (grp * g->cin_g + ci) * g->cout_g + co)
+            * g->kk;
+        for (k = 0; k < g->kk; k++)
+          dst[k] = src[g->kk - 1 - k];
+      }
+}
+
+/* Where things lie in the caller's workspace: one im2col buffer per
+ * thread, then (when the input gradient runs as a transposed forward) the
+ * reversed weight, then the weight gradient's partial sums. */
+typedef struct
+{
+  gsize cols_stride;            /* floats per thread's im2col buffer */
+  gsize wt_offset, partial_offset, total;
+  int n_chunks;                 /* weight-gradient partials */
+} WorkLayout;
+
+static gboolean
+work_layout (WorkLayout * l, const AeConv2dShape * s, int n_threads)
+{
+  AeConv2dShape t;
+  Geom g, gt;
+
+  if (!geom_init (&g, s) || !wants_sgemm (&g))
+    return FALSE;
+  l->cols_stride = work_stride (&g);
+  if (transposed_shape (s, &t) && geom_init (&gt, &t))
+    l->cols_stride = MAX (l->cols_stride, work_stride (&gt));
+  l->wt_offset = l->cols_stride * MAX (n_threads, 1);
+  l->partial_offset = l->wt_offset + (gsize) s->c_out * g.rows;
+  l->n_chunks = (int) MIN ((gsize) DW_CHUNKS, (gsize) s->n * g.n_pblocks);
+  l->total = l->partial_offset + (gsize) l->n_chunks * s->c_out * g.rows;
+  return TRUE;
+}
+
+gsize
+ae_conv2d_workspace_floats (const AeConv2dShape * s, int n_threads)
+{
+  WorkLayout l;
+
+  return work_layout (&l, s, n_threads) ? l.total : 0;
+}
+
 /* cols (nc * KK, np) = patches of channels [c0, c0 + nc) of one image
  *   x (C, H_in, W_in), for output pixels [p0, p0 + np); zero outside. */
 static void
@@ -220,6 +405,10 @@ im2col (float *cols, const float *x, int c0, int nc, gsize p0, int np,
   RunIter r;
   int c, kh, kw, j;
 
+  if (is_shift (g)) {
+    im2col_shift (cols, x, c0, nc, p0, np, g);
+    return;
+  }
   g_return_if_fail (kwn <= MAX_FAST_KW);
   for (run_iter_init (&r, g, p0, np); run_iter_next (&r);
       run_iter_advance (&r)) {
@@ -258,7 +447,7 @@ im2col (float *cols, const float *x, int c0, int nc, gsize p0, int np,
  * shape (runs, then channel, kernel row, kernel column), so the bits do
  * not depend on threads. */
 static void
-col2im_add (float *x, const float *cols, int c0, int nc, gsize p0, int np,
+col2im_add (float *x, float *cols, int c0, int nc, gsize p0, int np,
     const Geom * g)
 {
   const AeConv2dShape *s = g->s;
@@ -267,6 +456,10 @@ col2im_add (float *x, const float *cols, int c0, int nc, gsize p0, int np,
   RunIter r;
   int c, kh, kw, j;
 
+  if (is_shift (g)) {
+    col2im_shift_add (x, cols, c0, nc, p0, np, g);
+    return;
+  }
   g_return_if_fail (kwn <= MAX_FAST_KW);
   for (run_iter_init (&r, g, p0, np); run_iter_next (&r);
       run_iter_advance (&r)) {
@@ -309,6 +502,9 @@ typedef struct
   gboolean add;
   float *work;
   gsize work_stride;
+  float *partials;              /* weight-gradient chunks' sums */
+  int n_chunks;
+  float *dbias;
 } Job;
 
 /* Forward, sgemm: task = (image, group, pixel block). */
@@ -405,8 +601,11 @@ forward_impl (float *out, const float *in, const float *weight,
   j.bias = bias;
   j.add = add;
   if (work && wants_sgemm (&j.g)) {
+    WorkLayout l;
+
+    work_layout (&l, s, ae_threadpool_get_n_threads (pool));
     j.work = work;
-    j.work_stride = work_stride (&j.g);
+    j.work_stride = l.cols_stride;
     ae_threadpool_run (pool, s->n * j.g.groups * j.g.n_pblocks,
         forward_sgemm_task, &j);
   } else {
@@ -495,39 +694,91 @@ din_sgemm_task (int task, int thread, gpointer data)
   }
 }
 
-/* Weight gradient, sgemm: task = (group, block of CO_BLOCK output
- * channels), summing over images and pixel blocks in order. */
+/* Weight gradient, sgemm, in two passes fixed by the shape.  The
+ * images' pixel blocks, in order, are cut into n_chunks stretches; task
+ * (group, chunk) sums its stretch into its own partial with whole-layer
+ * GEMMs, im2col done once per block.  Then each weight row adds the
+ * partials in chunk order.  Chunks, not output channels, give the threads
+ * their share: a narrow layer has few channels but many blocks. */
 static void
-dweight_sgemm_task (int task, int thread, gpointer data)
+dweight_chunk_task (int task, int thread, gpointer data)
 {
   const Job *j = data;
   const Geom *g = &j->g;
   const AeConv2dShape *s = g->s;
-  int n_cob = (g->cout_g + CO_BLOCK - 1) / CO_BLOCK;
-  int grp = task / n_cob;
-  int co0 = (task % n_cob) * CO_BLOCK;
-  int ncb = MIN (CO_BLOCK, g->cout_g - co0);
+  int grp = task / j->n_chunks, chunk = task % j->n_chunks;
+  gsize n_units = (gsize) s->n * g->n_pblocks;
+  gsize u0 = n_units * chunk / j->n_chunks;
+  gsize u1 = n_units * (chunk + 1) / j->n_chunks, u;
   float *cols = j->work + thread * j->work_stride;
-  float *dw = j->dweight + ((gsize) grp * g->cout_g + co0) * g->rows;
-  int b, pb;
+  float *dw = j->partials + ((gsize) chunk * s->c_out
+      + (gsize) grp * g->cout_g) * g->rows;
 
-  for (b = 0; b < s->n; b++) {
+  for (u = u0; u < u1; u++) {
+    int b = (int) (u / g->n_pblocks);
+    gsize p0 = (u % g->n_pblocks) * g->p_block;
+    int np = (int) MIN ((gsize) g->p_block, g->hw_out - p0);
     const float *x = j->x + ((gsize) b * s->c_in + (gsize) grp * g->cin_g)
         * g->hw_in;
-    const float *dy = j->in + ((gsize) b * s->c_out + (gsize) grp * g->cout_g
-        + co0) * g->hw_out;
+    const float *dy = j->in + ((gsize) b * s->c_out + (gsize) grp * g->cout_g)
+        * g->hw_out;
 
-    for (pb = 0; pb < g->n_pblocks; pb++) {
-      gsize p0 = (gsize) pb * g->p_block;
-      int np = (int) MIN ((gsize) g->p_block, g->hw_out - p0);
-
-      im2col (cols, x, 0, g->cin_g, p0, np, g);
-      /* dW (ncb x rows) += dY (ncb x np) . cols^T (np x rows) */
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans,
-          ncb, g->rows, np, 1.0f, dy + p0, g->hw_out, cols, np,
-          1.0f, dw, g->rows);
-    }
+    im2col (cols, x, 0, g->cin_g, p0, np, g);
+    /* dW (cout_g x rows) (+)= dY (cout_g x np) . cols^T (np x rows) */
+    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans,
+        g->cout_g, g->rows, np, 1.0f, dy + p0, g->hw_out, cols, np,
+        u == u0 ? 0.0f : 1.0f, dw, g->rows);
   }
+}
+
+static void
+dweight_sum_task (int co, int thread, gpointer data)
+{
+  const Job *j = data;
+  const Geom *g = &j->g;
+  float *dw = j->dweight + (gsize) co * g->rows;
+  int chunk, r;
+
+  (void) thread;
+  for (chunk = 0; chunk < j->n_chunks; chunk++) {
+    const float *part = j->partials + ((gsize) chunk * g->s->c_out + co)
+        * g->rows;
+    for (r = 0; r < g->rows; r++)
+      dw[r] += part[r];
+  }
+}
+
+/* The sum of x[0, n) in eight interleaved lanes, combined in a fixed
+ * order: a float sum in one chain cannot be vectorised (the compiler may
+ * not reorder it) and runs at one add per latency. */
+static float
+sum_lanes (const float *x, gsize n)
+{
+  float lane[8] = { 0 };
+  gsize i;
+  int k;
+
+  for (i = 0; i + 8 <= n; i += 8)
+    for (k = 0; k < 8; k++)
+      lane[k] += x[i + k];
+  for (k = 0; i < n; i++, k++)
+    lane[k] += x[i];
+  return ((lane[0] + lane[4]) + (lane[1] + lane[5]))
+      + ((lane[2] + lane[6]) + (lane[3] + lane[7]));
+}
+
+/* Bias gradient: task = output channel, images in order. */
+static void
+dbias_task (int co, int thread, gpointer data)
+{
+  const Job *j = data;
+  const AeConv2dShape *s = j->g.s;
+  int b;
+
+  (void) thread;
+  for (b = 0; b < s->n; b++)
+    j->dbias[co] += sum_lanes (j->in + ((gsize) b * s->c_out + co)
+        * j->g.hw_out, j->g.hw_out);
 }
 
 /* Input gradient, direct: task = (image, input channel). */
@@ -611,9 +862,9 @@ ae_conv2d_backward (float *din, float *dweight, float *dbias,
     const AeConv2dShape * s, AeThreadPool * pool, float *work)
 {
   Job j = { 0 };
+  AeConv2dShape t;
+  WorkLayout l;
   gboolean sgemm;
-  int b, co;
-  gsize p;
 
   if (!geom_init (&j.g, s) || j.g.hw_out == 0 || s->n == 0)
     return;
@@ -623,31 +874,43 @@ ae_conv2d_backward (float *din, float *dweight, float *dbias,
   j.in = dout;
   j.x = in;
   j.weight = weight;
-  sgemm = work && wants_sgemm (&j.g);
+  sgemm = work && work_layout (&l, s, ae_threadpool_get_n_threads (pool));
   if (sgemm) {
     j.work = work;
-    j.work_stride = work_stride (&j.g);
+    j.work_stride = l.cols_stride;
+    j.partials = work + l.partial_offset;
+    j.n_chunks = l.n_chunks;
   }
 
-  /* Cheap next to the rest, so one thread, in a fixed order. */
-  if (dbias)
-    for (co = 0; co < s->c_out; co++)
-      for (b = 0; b < s->n; b++) {
-        const float *dy = dout + ((gsize) b * s->c_out + co) * j.g.hw_out;
-        for (p = 0; p < j.g.hw_out; p++)
-          dbias[co] += dy[p];
-      }
+  if (dbias) {
+    j.dbias = dbias;
+    ae_threadpool_run (pool, s->c_out, dbias_task, &j);
+  }
 
-  if (din && sgemm)
+  if (din && sgemm && transposed_shape (s, &t)) {
+    Job jt = { 0 };
+
+    geom_init (&jt.g, &t);
+    jt.out = din;
+    jt.in = dout;
+    jt.add = TRUE;
+    jt.work = work;
+    jt.work_stride = l.cols_stride;
+    jt.weight = work + l.wt_offset;
+    transpose_weight ((float *) jt.weight, weight, &j.g);
+    ae_threadpool_run (pool, s->n * jt.g.groups * jt.g.n_pblocks,
+        forward_sgemm_task, &jt);
+  } else if (din && sgemm)
     ae_threadpool_run (pool, s->n * j.g.groups
         * ((j.g.cin_g + CI_BLOCK - 1) / CI_BLOCK), din_sgemm_task, &j);
   else if (din)
     ae_threadpool_run (pool, s->n * s->c_in, din_direct_task, &j);
 
-  if (dweight && sgemm)
-    ae_threadpool_run (pool, j.g.groups
-        * ((j.g.cout_g + CO_BLOCK - 1) / CO_BLOCK), dweight_sgemm_task, &j);
-  else if (dweight)
+  if (dweight && sgemm) {
+    ae_threadpool_run (pool, j.g.groups * j.n_chunks, dweight_chunk_task,
+        &j);
+    ae_threadpool_run (pool, s->c_out, dweight_sum_task, &j);
+  } else if (dweight)
     ae_threadpool_run (pool, s->c_out, dweight_direct_task, &j);
 }
 

@@ -79,6 +79,21 @@ ae_rng_normal (AeRng * rng)
   return sqrt (-2.0 * log (u1)) * cos (2.0 * G_PI * u2);
 }
 
+void
+ae_rng_normal_pair (AeRng * rng, double *z0, double *z1)
+{
+  double u, v, s, f;
+
+  do {
+    u = 2.0 * ae_rng_uniform (rng) - 1.0;
+    v = 2.0 * ae_rng_uniform (rng) - 1.0;
+    s = u * u + v * v;
+  } while (s >= 1.0 || s == 0.0);
+  f = sqrt (-2.0 * log (s) / s);
+  *z0 = u * f;
+  *z1 = v * f;
+}
+
 guint64
 ae_rng_derive (guint64 seed, guint64 index)
 {

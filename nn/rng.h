@@ -27,6 +27,11 @@ guint64 ae_rng_below (AeRng * rng, guint64 n);
 /* Standard normal (Box-Muller; no cached second value, so the stream of
  * draws depends only on the number of calls). */
 double ae_rng_normal (AeRng * rng);
+
+/* Two independent standard normals (Marsaglia's polar method: a log and a
+ * square root for the pair, no trigonometry), for bulk noise synthesis
+ * where ae_rng_normal's cost shows. */
+void ae_rng_normal_pair (AeRng * rng, double *z0, double *z1);
 /* A seed for an independent stream: mixes @seed and @index. */
 guint64 ae_rng_derive (guint64 seed, guint64 index);
 

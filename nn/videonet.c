@@ -266,8 +266,11 @@ relu_backward (float *dpre, const float *dpost, const float *post, gsize n)
 {
   gsize i;
 
-  for (i = 0; i < n; i++)
-    dpre[i] = post[i] > 0.0f ? dpost[i] : 0.0f;
+  for (i = 0; i < n; i++) {
+    /* loaded unconditionally, so GCC can make it a vector select */
+    float d = dpost[i];
+    dpre[i] = post[i] > 0.0f ? d : 0.0f;
+  }
 }
 
 void

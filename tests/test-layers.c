@@ -580,6 +580,12 @@ conv2d_random (Conv2dProbe * c, gboolean big)
   s->pad_w = rand_int (0, 2);
   s->dilation_h = rand_int (0, 2);
   s->dilation_w = rand_int (0, 2);
+  if (rand_int (0, 2) == 0) {
+    /* A "same" convolution, stride 1: conv2d's shifted-plane path. */
+    s->stride_w = s->stride_h = rand_int (0, 1);
+    s->kernel_w = 2 * rand_int (0, 2) + 1;
+    s->pad_w = MAX (s->dilation_w, 1) * (s->kernel_w - 1) / 2;
+  }
   span_h = MAX (s->dilation_h, 1) * (s->kernel_h - 1) + 1;
   span_w = MAX (s->dilation_w, 1) * (s->kernel_w - 1) + 1;
   s->h_in = MAX (1, span_h - 2 * s->pad_h) + (big ? rand_int (16, 24)

@@ -74,10 +74,13 @@ ae_video_corrupt (const float *clean, float *noisy, float *level, gsize n,
   float a = 2.0f * shot_share * sigma * sigma;
   float b2 = (1.0f - shot_share) * sigma * sigma;
   gsize i;
+  double z[2];
 
   for (i = 0; i < n; i++) {
     float sd = sqrtf (a * clean[i] + b2);
-    noisy[i] = quantise (clean[i] + sd * (float) ae_rng_normal (rng));
+    if (i % 2 == 0)
+      ae_rng_normal_pair (rng, &z[0], &z[1]);
+    noisy[i] = quantise (clean[i] + sd * (float) z[i % 2]);
     level[i] = sqrtf (a * noisy[i] + b2);
   }
 }
