@@ -2,14 +2,17 @@
  *
  * ae-train prints the arithmetic rate it reached; this says how that
  * compares with what the machine's BLAS does at its best, measured here
- * and now: sgemm on large square matrices, with one thread and with
- * @threads.  Then one training step (forward and backward, no data
- * loading) of the speech network as the shipped models were trained and
- * of the video U-Net presets, timed the same way, with their GFLOP/s
- * (6 FLOPs per multiply-add: 2 forward, 4 backward) and the ratio to
- * sgemm at the same thread count.  Not a test: it never fails.
+ * and now: sgemm on large square matrices at the row's thread count,
+ * against one training step (forward and backward, no data loading) of
+ * the speech network as the shipped models were trained and of the video
+ * U-Net presets, with their GFLOP/s (6 FLOPs per multiply-add: 2 forward,
+ * 4 backward).  Small shared machines drift by 20% or more within a
+ * minute, so each row alternates the two, ROUNDS times, and reports the
+ * medians of the step's rate, sgemm's, and the round-by-round ratio.  Not
+ * a test: it never fails.
  *
- * Usage: bench-train [threads, default 2] [seconds per row, default 2]
+ * Usage: bench-train [threads, default 2] [seconds per measurement,
+ *                    default 1]
  *                    [video patch side, default 128; the batch keeps
  *                    8 x 128 x 128 pixels, ae-train's default batch]
  *                    [only rows whose name has this,
@@ -209,62 +212,86 @@ video_gflops (const AeVideoArch * arch, int side, int threads,
   return 6.0 * ae_videonet_macs_per_pixel (&v.net) * pixels / t / 1e9;
 }
 
+#define ROUNDS 5
+
+static int
+compare_doubles (gconstpointer a, gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+static double
+median (double *v, int n)
+{
+  qsort (v, n, sizeof (double), compare_doubles);
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
 typedef struct
 {
   const char *name;
+  const AeVideoArch *arch;      /* NULL: the speech network */
   int threads;
-  double gflops;
 } Row;
+
+/* Prints one row: medians over ROUNDS of sgemm then the step. */
+static void
+bench_row (const Row * row, int side, double seconds)
+{
+  double step[ROUNDS], sgemm[ROUNDS], ratio[ROUNDS];
+  int k;
+
+  for (k = 0; k < ROUNDS; k++) {
+    sgemm[k] = sgemm_gflops (row->threads, seconds);
+    /* OpenBLAS's threads spin a while after a threaded sgemm returns; on a
+     * small machine they would take cores from the step. */
+    g_usleep (G_USEC_PER_SEC / 4);
+    step[k] = row->arch ? video_gflops (row->arch, side, row->threads,
+        seconds) : speech_gflops (seconds);
+    ratio[k] = step[k] / sgemm[k];
+  }
+  printf ("%-32s %7d %10.1f %10.1f %11.0f%%\n", row->name, row->threads,
+      median (step, ROUNDS), median (sgemm, ROUNDS),
+      100.0 * median (ratio, ROUNDS));
+  fflush (stdout);
+}
 
 int
 main (int argc, char **argv)
 {
   int threads = argc > 1 ? atoi (argv[1]) : 2;
-  double seconds = argc > 2 ? g_ascii_strtod (argv[2], NULL) : 2.0;
+  double seconds = argc > 2 ? g_ascii_strtod (argv[2], NULL) : 1.0;
   int side = argc > 3 ? atoi (argv[3]) : 128;
   const char *only = argc > 4 ? argv[4] : "";
-  const char *speech_name = "speech 16k (batch 16 x 3 s)";
-  static const struct
-  {
-    const char *name;
-    AeVideoArch arch;
-  } videos[] = {
-    {"video fast (r4 w24 c48 b2)", {4, 24, 48, 2}},
-    {"video quality (r2 w48 c96 b4)", {2, 48, 96, 4}},
+  static const AeVideoArch fast = { 4, 24, 48, 2 }, quality = { 2, 48, 96,
+    4
   };
-  Row rows[1 + 2 * G_N_ELEMENTS (videos)];
-  int n_rows = 0, r;
-  double sg1, sgn;
+  Row rows[] = {
+    {"speech 16k (batch 16 x 3 s)", NULL, 1},
+    {"video fast (r4 w24 c48 b2)", &fast, 1},
+    {"video fast (r4 w24 c48 b2)", &fast, 0},
+    {"video quality (r2 w48 c96 b4)", &quality, 1},
+    {"video quality (r2 w48 c96 b4)", &quality, 0},
+  };
   guint i;
 
   threads = CLAMP (threads, 1, 64);
   side = CLAMP (side / 8 * 8, 8, 512);
-  /* The training steps first: a multi-threaded sgemm leaves OpenBLAS's
-   * threads spinning a while after it returns, and on a small machine
-   * they would take cores from the step measured next. */
-  if (strstr (speech_name, only))
-    rows[n_rows++] = (Row) { speech_name, 1, speech_gflops (seconds) };
-  for (i = 0; i < G_N_ELEMENTS (videos); i++) {
-    if (!strstr (videos[i].name, only))
-      continue;
-    rows[n_rows++] = (Row) { videos[i].name, 1,
-      video_gflops (&videos[i].arch, side, 1, seconds) };
-    if (threads > 1)
-      rows[n_rows++] = (Row) { videos[i].name, threads,
-        video_gflops (&videos[i].arch, side, threads, seconds) };
+  printf ("%-32s %7s %10s %10s %12s\n", "training step", "threads",
+      "GFLOP/s", "sgemm", "of sgemm");
+  for (i = 0; i < G_N_ELEMENTS (rows); i++) {
+    if (rows[i].threads == 0) { /* the multi-threaded rows */
+      if (threads == 1)
+        continue;
+      rows[i].threads = threads;
+    }
+    if (strstr (rows[i].name, only))
+      bench_row (&rows[i], side, seconds);
   }
-  sg1 = sgemm_gflops (1, seconds);
-  sgn = threads > 1 ? sgemm_gflops (threads, seconds) : sg1;
-
-  printf ("sgemm 1536^3: %.1f GFLOP/s on 1 thread, %.1f on %d\n\n", sg1, sgn,
-      threads);
-  printf ("%-32s %7s %10s %12s\n", "training step", "threads", "GFLOP/s",
-      "of sgemm");
-  for (r = 0; r < n_rows; r++)
-    printf ("%-32s %7d %10.1f %11.0f%%\n", rows[r].name, rows[r].threads,
-        rows[r].gflops, 100.0 * rows[r].gflops
-        / (rows[r].threads > 1 ? sgn : sg1));
-  printf ("\nvideo batches: %d patches of %dx%d; speech: the shipped "
-      "16 kHz architecture\n", video_batch (side), side, side);
+  printf ("\nmedians of %d rounds; sgemm: 1536^3 at the row's threads; "
+      "video batches: %d patches of %dx%d; speech: the shipped 16 kHz "
+      "architecture\n", ROUNDS, video_batch (side), side, side);
   return 0;
 }

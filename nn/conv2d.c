@@ -505,6 +505,7 @@ typedef struct
   float *partials;              /* weight-gradient chunks' sums */
   int n_chunks;
   float *dbias;
+  AeAct act;                    /* applied to the forward's output */
 } Job;
 
 /* Forward, sgemm: task = (image, group, pixel block). */
@@ -527,18 +528,21 @@ forward_sgemm_task (int task, int thread, gpointer data)
 
   im2col (cols, j->in + ((gsize) b * s->c_in + (gsize) grp * g->cin_g)
       * g->hw_in, 0, g->cin_g, p0, np, g);
-  if (!j->add) {
-    for (co = 0; co < g->cout_g; co++) {
-      float v = j->bias ? j->bias[grp * g->cout_g + co] : 0.0f;
-      float *yr = y + (gsize) co * g->hw_out;
-      for (i = 0; i < np; i++)
-        yr[i] = v;
-    }
-  }
   cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans,
       g->cout_g, np, g->rows, 1.0f,
       j->weight + (gsize) grp * g->cout_g * g->rows, g->rows,
-      cols, np, 1.0f, y, g->hw_out);
+      cols, np, j->add ? 1.0f : 0.0f, y, g->hw_out);
+  if (j->add)
+    return;
+  /* Bias and activation while the block is still in cache. */
+  for (co = 0; co < g->cout_g; co++) {
+    float v = j->bias ? j->bias[grp * g->cout_g + co] : 0.0f;
+    float *yr = y + (gsize) co * g->hw_out;
+    for (i = 0; i < np; i++)
+      yr[i] += v;
+    if (j->act != AE_ACT_NONE)
+      ae_act_forward (j->act, yr, yr, np);
+  }
 }
 
 /* Forward, direct: task = (image, output channel). */
@@ -584,11 +588,13 @@ forward_direct_task (int task, int thread, gpointer data)
       }
     }
   }
+  if (!j->add && j->act != AE_ACT_NONE)
+    ae_act_forward (j->act, y, y, g->hw_out);
 }
 
 static void
 forward_impl (float *out, const float *in, const float *weight,
-    const float *bias, gboolean add, const AeConv2dShape * s,
+    const float *bias, AeAct act, gboolean add, const AeConv2dShape * s,
     AeThreadPool * pool, float *work)
 {
   Job j = { 0 };
@@ -599,6 +605,7 @@ forward_impl (float *out, const float *in, const float *weight,
   j.in = in;
   j.weight = weight;
   j.bias = bias;
+  j.act = act;
   j.add = add;
   if (work && wants_sgemm (&j.g)) {
     WorkLayout l;
@@ -618,14 +625,22 @@ ae_conv2d_forward (float *out, const float *in, const float *weight,
     const float *bias, const AeConv2dShape * s, AeThreadPool * pool,
     float *work)
 {
-  forward_impl (out, in, weight, bias, FALSE, s, pool, work);
+  forward_impl (out, in, weight, bias, AE_ACT_NONE, FALSE, s, pool, work);
+}
+
+void
+ae_conv2d_forward_act (float *out, const float *in, const float *weight,
+    const float *bias, AeAct act, const AeConv2dShape * s,
+    AeThreadPool * pool, float *work)
+{
+  forward_impl (out, in, weight, bias, act, FALSE, s, pool, work);
 }
 
 void
 ae_conv2d_forward_add (float *out, const float *in, const float *weight,
     const AeConv2dShape * s, AeThreadPool * pool, float *work)
 {
-  forward_impl (out, in, weight, NULL, TRUE, s, pool, work);
+  forward_impl (out, in, weight, NULL, AE_ACT_NONE, TRUE, s, pool, work);
 }
 
 void

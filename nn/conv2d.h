@@ -18,6 +18,7 @@
 
 #include <glib.h>
 
+#include "act.h"
 #include "threadpool.h"
 
 G_BEGIN_DECLS
@@ -58,6 +59,12 @@ gsize ae_conv2d_workspace_floats (const AeConv2dShape * s, int n_threads);
 void ae_conv2d_forward (float *out, const float *in, const float *weight,
     const float *bias, const AeConv2dShape * s, AeThreadPool * pool,
     float *work);
+
+/* out = act (bias + conv (in, weight)): ae_conv2d_forward with the
+ * activation applied to each block while it is still in cache. */
+void ae_conv2d_forward_act (float *out, const float *in, const float *weight,
+    const float *bias, AeAct act, const AeConv2dShape * s,
+    AeThreadPool * pool, float *work);
 
 /* out (N, C_out, H_out, W_out) += conv (in, weight), no bias; otherwise as
  * ae_conv2d_forward.  The backward of a transposed convolution. */

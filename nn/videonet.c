@@ -240,12 +240,12 @@ ae_video_acts_new (const AeVideoNet * net, int n, int h, int w,
 
 static void
 conv (const AeVideoNet * net, AeVideoActs * a, int layer, float *out,
-    const float *in, const float *params, AeThreadPool * pool)
+    const float *in, const float *params, AeAct act, AeThreadPool * pool)
 {
   const AeVideoLayer *l = &net->layers[layer];
 
-  ae_conv2d_forward (out, in, params + l->weight_offset,
-      params + l->bias_offset, &a->shape[layer], pool, a->work);
+  ae_conv2d_forward_act (out, in, params + l->weight_offset,
+      params + l->bias_offset, act, &a->shape[layer], pool, a->work);
 }
 
 static void
@@ -284,22 +284,19 @@ ae_videonet_forward (const AeVideoNet * net, AeVideoActs * a,
 
   ae_concat_forward (a->input, x, level, a->n, 1, 1, plane);
   ae_pixel_unshuffle_forward (a->u, a->input, a->n, 2, a->h, a->w, r);
-  conv (net, a, HEAD, a->a1, a->u, params, pool);
-  ae_act_forward (AE_ACT_RELU, a->a1, a->a1, lo1 * c1);
-  conv (net, a, DOWN, a->z[0], a->a1, params, pool);
-  ae_act_forward (AE_ACT_RELU, a->z[0], a->z[0], lo1 / 4 * c2);
+  conv (net, a, HEAD, a->a1, a->u, params, AE_ACT_RELU, pool);
+  conv (net, a, DOWN, a->z[0], a->a1, params, AE_ACT_RELU, pool);
   for (i = 0; i < net->arch.n_blocks; i++) {
-    conv (net, a, BLOCK (i), a->rb[i], a->z[i], params, pool);
-    ae_act_forward (AE_ACT_RELU, a->rb[i], a->rb[i], lo1 / 4 * c2);
+    conv (net, a, BLOCK (i), a->rb[i], a->z[i], params, AE_ACT_RELU, pool);
     ae_add_forward (a->z[i + 1], a->z[i], a->rb[i], lo1 / 4 * c2);
   }
-  conv (net, a, UP (net), a->p, a->z[net->arch.n_blocks], params, pool);
+  conv (net, a, UP (net), a->p, a->z[net->arch.n_blocks], params,
+      AE_ACT_NONE, pool);
   ae_pixel_shuffle_forward (a->s, a->p, a->n, c1, h1 / 2, w1 / 2, 2);
   ae_add_forward (a->s, a->s, a->a1, lo1 * c1);
   ae_act_forward (AE_ACT_RELU, a->s, a->s, lo1 * c1);
-  conv (net, a, TAIL (net), a->t, a->s, params, pool);
-  ae_act_forward (AE_ACT_RELU, a->t, a->t, lo1 * c1);
-  conv (net, a, OUT (net), a->o, a->t, params, pool);
+  conv (net, a, TAIL (net), a->t, a->s, params, AE_ACT_RELU, pool);
+  conv (net, a, OUT (net), a->o, a->t, params, AE_ACT_NONE, pool);
   ae_pixel_shuffle_forward (noise, a->o, a->n, 1, h1, w1, r);
 }
 

@@ -645,6 +645,7 @@ static void
 test_conv2d_forward (void)
 {
   int iter, path;
+  gsize i;
 
   for (path = 0; path < 2; path++) {
     ae_conv2d_set_sgemm_min_dim (path ? 0 : G_MAXINT);
@@ -658,6 +659,14 @@ test_conv2d_forward (void)
       conv2d_forward (&c.p);
       expect_le (path ? "conv2d forward (sgemm)" : "conv2d forward (direct)",
           rel_err (c.p.out, ref, c.p.n_out), FORWARD_TOL);
+      /* with the ReLU fused: the reference, clamped */
+      ae_conv2d_forward_act (c.p.out, c.in, c.w, c.b, AE_ACT_RELU, &c.s,
+          c.pool, c.work);
+      for (i = 0; i < c.p.n_out; i++)
+        ref[i] = MAX (ref[i], 0.0);
+      expect_le (path ? "conv2d forward + relu (sgemm)" :
+          "conv2d forward + relu (direct)", rel_err (c.p.out, ref,
+              c.p.n_out), FORWARD_TOL);
       g_free (ref);
       conv2d_clear (&c);
     }
