@@ -7,6 +7,10 @@
  */
 #include "loader.h"
 
+#ifdef __linux__
+#include <sys/resource.h>
+#endif
+
 #define SLOT_ALIGNMENT 64
 
 typedef enum
@@ -44,6 +48,14 @@ loader_thread (gpointer user_data)
   guint64 index;
   guint slot;
 
+#ifdef __linux__
+  /* The training step's thread pool uses every core and waits at a
+   * barrier after each layer, so a loader that preempts one worker stalls
+   * them all.  At the lowest priority it fills its slots in the step's
+   * gaps instead; if it ever falls behind, the step waits for it and the
+   * freed cores run it.  (On Linux, nice is per thread.) */
+  setpriority (PRIO_PROCESS, 0, 19);
+#endif
   g_mutex_lock (&loader->lock);
   index = loader->next_acquire;
   while (!loader->stop) {
