@@ -574,6 +574,35 @@ test_deterministic (void)
   g_free (dir_c);
 }
 
+/* The thread count changes the speed, never the weights: a batch of 6 is
+ * two shards (4 + 2 sequences), run on 1 thread and on 3, with the SI-SDR
+ * term so the per-sequence synthesis is sharded too. */
+static void
+test_threads_same_weights (void)
+{
+  gchar *dir_a, *dir_b, *fit;
+  guint seed, n_tensors;
+
+  if (!require_tools ())
+    return;
+  dir_a = new_work_dir ("threads-1");
+  dir_b = new_work_dir ("threads-3");
+  fit = fit_tiny ();
+  seed = g_test_rand_int ();
+  g_assert_cmpint (ae_train (dir_a, NULL, NULL, "%s -o model.safetensors "
+          "--steps 30 --batch 6 --sisdr-weight 0.5 --seed %u --threads 1",
+          fit, seed), ==, 0);
+  g_assert_cmpint (ae_train (dir_b, NULL, NULL, "%s -o model.safetensors "
+          "--steps 30 --batch 6 --sisdr-weight 0.5 --seed %u --threads 3",
+          fit, seed), ==, 0);
+  g_assert_cmpuint (count_different_tensors (dir_a, dir_b,
+          "model.safetensors", &n_tensors), ==, 0);
+  g_assert_cmpuint (n_tensors, >, 0);
+  g_free (fit);
+  g_free (dir_a);
+  g_free (dir_b);
+}
+
 /* 60 steps straight, and 40 then 20 more from the step-40 checkpoint,
  * give the same checkpoint bytes (parameters, Adam moments, step, best
  * loss) and the same model weights.  The schedule is constant after a
@@ -1113,6 +1142,8 @@ main (int argc, char **argv)
   g_test_add_func ("/train/fit/val-loss-falls", test_fit_lowers_val_loss);
   g_test_add_func ("/train/fit/synth-loss", test_fit_synth_loss);
   g_test_add_func ("/train/fit/deterministic", test_deterministic);
+  g_test_add_func ("/train/fit/threads-same-weights",
+      test_threads_same_weights);
   g_test_add_func ("/train/fit/resume", test_resume);
   g_test_add_func ("/train/fit/sigint", test_sigint);
   g_test_add_func ("/train/fit/refusals", test_refusals);

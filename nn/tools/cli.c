@@ -41,7 +41,7 @@ ae_cli_optim_add_entries (GOptionContext * ctx, AeCliOptim * a)
     {"momentum", 0, 0, G_OPTION_ARG_DOUBLE, &a->momentum, "SGD momentum",
         "X"},
     {"seed", 0, 0, G_OPTION_ARG_INT64, &a->seed, "random seed", "N"},
-    {"threads", 0, 0, G_OPTION_ARG_INT, &a->threads, "threads (video-denoise: all cores by default; the others: 1)", "N"},
+    {"threads", 0, 0, G_OPTION_ARG_INT, &a->threads, "threads (audio-denoise and video-denoise: all cores by default, and the same bits for any count; reconstruct: 1)", "N"},
     {"val-every", 0, 0, G_OPTION_ARG_INT, &a->val_every,
         "steps between validations", "N"},
     {NULL}

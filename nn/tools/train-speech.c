@@ -1,8 +1,12 @@
 /* train-speech.c: ae-train's audio-denoise task (see train-speech.h).
  *
  * One step: the loader thread has mixed a batch of noisy/clean sequences
- * and turned them into band features and ideal gains; the main thread runs
- * ae_speechnet_forward, the loss, ae_speechnet_backward and the optimiser.
+ * and turned them into band features and ideal gains.  The batch is cut
+ * into shards of SHARD_SEQS sequences, fixed by the batch size; the thread
+ * pool runs ae_speechnet_forward, the loss and ae_speechnet_backward on
+ * each shard into its own gradient, and the shards' gradients and losses
+ * are summed in shard order.  So the thread count changes the speed, never
+ * the bits.  Then the optimiser.
  * Validation runs the very AeStream the element runs on held-out mixtures,
  * so the SI-SDR it reports is what users get.
  */
@@ -25,6 +29,7 @@
 #include "spectrum.h"
 #include "synthloss.h"
 #include "tensor.h"
+#include "threadpool.h"
 
 volatile gint ae_train_interrupted;
 
@@ -32,6 +37,10 @@ volatile gint ae_train_interrupted;
  * in both signals and its ideal gain is undefined. */
 #define SILENT_BAND_ENERGY 1e-11f
 #define UNDEFINED_GAIN -1.0f
+
+/* Sequences per shard of a training batch: enough rows (4 x 300 frames)
+ * for efficient GEMMs, few enough that a batch of 16 feeds 4 cores. */
+#define SHARD_SEQS 4
 
 void
 ae_speech_train_options_init (AeSpeechTrainOptions * o)
@@ -61,7 +70,7 @@ ae_speech_train_options_init (AeSpeechTrainOptions * o)
   o->vad_weight = 0.05f;
   o->distortion_weight = 1.0f;
   o->seed = 1;
-  o->threads = 1;
+  o->threads = (int) MIN (g_get_num_processors (), 64);
   o->val_every = 500;
   o->val_examples = 32;
   o->val_seconds = 4.0f;
@@ -266,24 +275,48 @@ loss_context_clear (LossContext * lc)
   ae_spectrum_clear (&lc->sp);
 }
 
+/* The loss's normalisers, from the whole batch, so that shards add up to
+ * the batch's loss. */
+typedef struct
+{
+  float gain_scale;             /* 1 / defined gains in the batch */
+  float vad_scale;              /* vad_weight / frames in the batch */
+  int n_seqs;                   /* sequences in the batch */
+} LossScale;
+
+static LossScale
+loss_scale (const LossContext * lc, Batch b)
+{
+  gsize k, n = (gsize) b.shape.n * b.shape.t * b.shape.f, n_defined = 0;
+  LossScale ls;
+
+  for (k = 0; k < n; k++)
+    n_defined += b.target[k] >= 0.0f;
+  ls.gain_scale = 1.0f / MAX (n_defined, 1);
+  ls.vad_scale = lc->vad_weight / (float) ((gsize) b.shape.n * b.shape.t);
+  ls.n_seqs = b.shape.n;
+  return ls;
+}
+
 /* The terms on the rebuilt signal (synthloss.h), averaged over the
- * sequences; gradients are added to @grad's gain columns. */
+ * batch's sequences, for acts' sequences, which are the batch's from
+ * @s0; gradients are added to acts' gain columns. */
 static double
 synth_loss (LossContext * lc, const AeSpeechNet * net, AeSpeechActs * acts,
-    Batch b, gboolean want_grad)
+    Batch b, int s0, const LossScale * ls, gboolean want_grad)
 {
-  int cols = net->arch.n_bands + 1, n = acts->n, t = acts->t, s;
+  int cols = net->arch.n_bands + 1, t = acts->t, s;
   int pad = net->buffers[net->out_buf].pad, nb = b.shape.n_bins;
   double sum = 0.0;
 
   if (lc->spectral_weight == 0.0f && lc->sisdr_weight == 0.0f)
     return 0.0;
-  for (s = 0; s < n; s++) {
-    gsize row = (gsize) s * (pad + t) + pad, first = (gsize) s * t;
+  for (s = 0; s < acts->n; s++) {
+    gsize row = (gsize) s * (pad + t) + pad, first = (gsize) (s0 + s) * t;
     sum += ae_synth_loss_sequence (&lc->synth, b.noisy_spec + first * 2 * nb,
         b.clean_mag + first * nb, b.clean + first * b.shape.hop,
         acts->buf[net->out_buf] + row * cols, cols, t,
-        lc->spectral_weight / n, lc->sisdr_weight / n,
+        lc->spectral_weight / ls->n_seqs, lc->sisdr_weight / ls->n_seqs,
         want_grad ? acts->grad[net->out_buf] + row * cols : NULL, NULL);
   }
   return sum;
@@ -298,27 +331,22 @@ synth_loss (LossContext * lc, const AeSpeechNet * net, AeSpeechActs * acts,
  *   plus the weighted spectral and SI-SDR terms of synth_loss. */
 static double
 speech_loss (LossContext * lc, const AeSpeechNet * net, AeSpeechActs * acts,
-    Batch b, gboolean want_grad)
+    Batch b, int s0, const LossScale * ls, gboolean want_grad)
 {
-  float vad_weight = lc->vad_weight;
   float distortion_weight = lc->distortion_weight;
+  float gain_scale = ls->gain_scale, vad_scale = ls->vad_scale;
   int f = net->arch.n_bands, cols = f + 1, n = acts->n, t = acts->t;
   int pad = net->buffers[net->out_buf].pad, s, r, k;
   double gain_sum = 0.0, vad_sum = 0.0;
-  gsize n_defined = 0;
-  float gain_scale, vad_scale;
 
-  for (k = 0; k < n * t * f; k++)
-    n_defined += b.target[k] >= 0.0f;
-  gain_scale = 1.0f / MAX (n_defined, 1);
-  vad_scale = vad_weight / (float) (n * t);
   for (s = 0; s < n; s++)
     for (r = 0; r < t; r++) {
       gsize row = ((gsize) s * (pad + t) + pad + r) * cols;
+      gsize frame = (gsize) (s0 + s) * t + r;
       const float *out = acts->buf[net->out_buf] + row;
       float *grad = want_grad ? acts->grad[net->out_buf] + row : NULL;
-      const float *tgt = b.target + ((gsize) s * t + r) * f;
-      float v = b.vad[(gsize) s * t + r];
+      const float *tgt = b.target + frame * f;
+      float v = b.vad[frame];
       float p = CLAMP (out[f], 1e-6f, 1.0f - 1e-6f);
 
       for (k = 0; k < f; k++) {
@@ -337,18 +365,140 @@ speech_loss (LossContext * lc, const AeSpeechNet * net, AeSpeechActs * acts,
         grad[f] = vad_scale * (p - v) / (p * (1.0f - p));
     }
   return gain_sum * gain_scale + vad_sum * vad_scale +
-      synth_loss (lc, net, acts, b, want_grad);
+      synth_loss (lc, net, acts, b, s0, ls, want_grad);
 }
 
+/* The features of the batch's sequences from @s0 into acts. */
 static void
-load_batch_features (const AeSpeechNet * net, AeSpeechActs * acts, Batch b)
+load_batch_features (const AeSpeechNet * net, AeSpeechActs * acts, Batch b,
+    int s0)
 {
   int f = net->arch.n_bands, s;
 
   for (s = 0; s < acts->n; s++)
     memcpy (ae_speech_acts_row (acts, net, net->in_buf, s),
-        b.features + (gsize) s * acts->t * f,
+        b.features + (gsize) (s0 + s) * acts->t * f,
         sizeof (float) * acts->t * f);
+}
+
+/* --- the step, in shards --- */
+
+typedef struct
+{
+  int s0;                       /* the batch's sequences [s0, s0 + acts.n) */
+  AeSpeechActs acts;
+  LossContext lc;
+  float *grads;                 /* this shard's gradient */
+  double loss;
+} Shard;
+
+typedef struct
+{
+  const AeSpeechNet *net;
+  const float *params;
+  Batch batch;
+  LossScale scale;
+  Shard *shards;
+  int n_shards;
+  float *grads;                 /* the sum */
+} Step;
+
+static void
+shard_task (int task, int thread, gpointer data)
+{
+  Step *st = data;
+  Shard *sh = &st->shards[task];
+  const AeSpeechNet *net = st->net;
+
+  (void) thread;
+  load_batch_features (net, &sh->acts, st->batch, sh->s0);
+  ae_speechnet_forward (net, &sh->acts, st->params);
+  ae_speech_acts_zero_grad (&sh->acts, net);
+  sh->loss = speech_loss (&sh->lc, net, &sh->acts, st->batch, sh->s0,
+      &st->scale, TRUE);
+  memset (sh->grads, 0, sizeof (float) * net->n_params);
+  ae_speechnet_backward (net, &sh->acts, st->params, sh->grads);
+}
+
+/* Parameters per task of the gradient sum. */
+#define SUM_BLOCK 4096
+
+/* grads [block] = the shards' gradients, added in shard order. */
+static void
+sum_task (int task, int thread, gpointer data)
+{
+  Step *st = data;
+  gsize i0 = (gsize) task * SUM_BLOCK;
+  gsize i1 = MIN (i0 + SUM_BLOCK, st->net->n_params), i;
+  int k;
+
+  (void) thread;
+  memcpy (st->grads + i0, st->shards[0].grads + i0, sizeof (float) *
+      (i1 - i0));
+  for (k = 1; k < st->n_shards; k++)
+    for (i = i0; i < i1; i++)
+      st->grads[i] += st->shards[k].grads[i];
+}
+
+/* Forward, loss and backward of batch @b; the gradient into st->grads.
+ * Returns the loss. */
+static double
+step_run (Step * st, Batch b, AeThreadPool * pool)
+{
+  double loss = 0.0;
+  int k;
+
+  st->batch = b;
+  st->scale = loss_scale (&st->shards[0].lc, b);
+  ae_threadpool_run (pool, st->n_shards, shard_task, st);
+  ae_threadpool_run (pool, (int) ((st->net->n_params + SUM_BLOCK - 1) /
+          SUM_BLOCK), sum_task, st);
+  for (k = 0; k < st->n_shards; k++)
+    loss += st->shards[k].loss;
+  return loss;
+}
+
+static void
+step_clear (Step * st)
+{
+  int k;
+
+  for (k = 0; st->shards && k < st->n_shards; k++) {
+    ae_speech_acts_free (&st->shards[k].acts);
+    loss_context_clear (&st->shards[k].lc);
+    ae_free (st->shards[k].grads);
+  }
+  g_free (st->shards);
+  st->shards = NULL;
+}
+
+static gboolean
+step_init (Step * st, const AeSpeechNet * net, const AeSpeechTrainOptions * o,
+    float *grads, GError ** error)
+{
+  int k;
+
+  memset (st, 0, sizeof (*st));
+  st->net = net;
+  st->grads = grads;
+  st->n_shards = (o->batch + SHARD_SEQS - 1) / SHARD_SEQS;
+  st->shards = g_new0 (Shard, st->n_shards);
+  for (k = 0; k < st->n_shards; k++) {
+    Shard *sh = &st->shards[k];
+
+    sh->s0 = k * SHARD_SEQS;
+    if (!loss_context_init (&sh->lc, o, o->seq_frames, error))
+      return FALSE;
+    sh->grads = ae_alloc_floats (net->n_params);
+    if (!sh->grads || !ae_speech_acts_alloc (&sh->acts, net,
+            MIN (SHARD_SEQS, o->batch - sh->s0), o->seq_frames, TRUE)) {
+      g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
+          "out of memory for batch %d x %d frames", o->batch,
+          o->seq_frames);
+      return FALSE;
+    }
+  }
+  return TRUE;
 }
 
 /* The held-out mixtures, made once. */
@@ -421,9 +571,11 @@ validate (ValSet * v, LossContext * lc, const AeSpeechNet * net,
   double sum = 0.0;
   int i, counted = 0;
 
-  load_batch_features (net, &v->acts, b);
+  LossScale ls = loss_scale (lc, b);
+
+  load_batch_features (net, &v->acts, b, 0);
   ae_speechnet_forward (net, &v->acts, ae_model_get_params (model));
-  *loss = speech_loss (lc, net, &v->acts, b, FALSE);
+  *loss = speech_loss (lc, net, &v->acts, b, 0, &ls, FALSE);
 
   for (i = 0; i < v->n; i++) {
     const float *noisy = v->noisy + i * v->n_samples;
@@ -515,7 +667,8 @@ ae_train_speech (const AeSpeechTrainOptions * opts, GError ** error)
   AeClipSet *speech = NULL, *noise = NULL, *val_speech = NULL,
       *val_noise = NULL;
   AeSpeechNet net;
-  AeSpeechActs acts = { 0 };
+  Step step = { 0 };
+  AeThreadPool *pool = NULL;
   AeOptimizer opt = { 0 };
   Producer prod = { 0 };
   AeLoader *loader = NULL;
@@ -535,7 +688,10 @@ ae_train_speech (const AeSpeechTrainOptions * opts, GError ** error)
     return FALSE;
   f = net.arch.n_bands;
   o.config.arch = net.arch;
-  openblas_set_num_threads (MAX (o.threads, 1));
+  /* The pool splits the batch; BLAS threads would compete with it. */
+  openblas_set_num_threads (1);
+  if (!(pool = ae_threadpool_new (MAX (o.threads, 1), error)))
+    goto out;
 
   if (o.heldout_file && !(heldout = ae_heldout_list_read (o.heldout_file,
               error)))
@@ -569,12 +725,13 @@ ae_train_speech (const AeSpeechTrainOptions * opts, GError ** error)
   params = ae_alloc_floats (net.n_params);
   grads = ae_alloc_floats (net.n_params);
   ae_speechnet_init_params (&net, params, o.seed);
-  if (!ae_optimizer_init (&opt, &o.optim, net.n_params)
-      || !ae_speech_acts_alloc (&acts, &net, o.batch, o.seq_frames, TRUE)) {
+  if (!ae_optimizer_init (&opt, &o.optim, net.n_params)) {
     g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
-        "out of memory for batch %d x %d frames", o.batch, o.seq_frames);
+        "out of memory for the optimiser's state");
     goto out;
   }
+  if (!step_init (&step, &net, &o, grads, error))
+    goto out;
   if (o.init) {
     AeModel *init = ae_model_new_from_file (o.init, error);
     const AeSpeechConfig *ic = init ? ae_model_get_speech_config (init) : NULL;
@@ -639,10 +796,8 @@ ae_train_speech (const AeSpeechTrainOptions * opts, GError ** error)
     double loss;
     float norm;
 
-    load_batch_features (&net, &acts, b);
-    ae_speechnet_forward (&net, &acts, params);
-    ae_speech_acts_zero_grad (&acts, &net);
-    loss = speech_loss (&lc, &net, &acts, b, TRUE);
+    step.params = params;
+    loss = step_run (&step, b, pool);
     ae_loader_release (loader, slot);
     if (!isfinite (loss)) {
       g_set_error (error, AE_ERROR, AE_ERROR_VALUE,
@@ -650,8 +805,6 @@ ae_train_speech (const AeSpeechTrainOptions * opts, GError ** error)
           "model is in %s", loss, state.step, o.output);
       goto out;
     }
-    memset (grads, 0, sizeof (float) * net.n_params);
-    ae_speechnet_backward (&net, &acts, params, grads);
     norm = ae_clip_grad_norm (grads, net.n_params, o.clip);
     ae_optimizer_step (&opt, params, grads, lr);
     state.step++;
@@ -723,7 +876,9 @@ out:
   ae_free (prod.clean);
   val_set_clear (&val);
   loss_context_clear (&lc);
-  ae_speech_acts_free (&acts);
+  step_clear (&step);
+  if (pool)
+    ae_threadpool_free (pool);
   ae_optimizer_clear (&opt);
   ae_free (params);
   ae_free (grads);
