@@ -11,6 +11,7 @@
  * Without espeak-ng or sox the whole test is skipped (exit 77).
  */
 #include "audio-data.h"
+#include "audio-frames.h"
 #include "loader.h"
 #include "mixer.h"
 
@@ -884,6 +885,63 @@ test_loader_free_at_once (void)
   ae_loader_free (loader);
 }
 
+/* ae_audio_frames_render against a designed example: band energies
+ * falling 30 dB from the lowest band to the highest and swinging 12 dB
+ * from frame to frame.  Analysed again as the features are made, the
+ * sound's bands are off by 0.023 on average in the [0, 1] feature units
+ * (about 3 dB: a band of a few noise bins has a random energy), with no
+ * bias: a level off by 3 dB (0.025) or unshaped noise (0.2 and more)
+ * fails. */
+static void
+test_render_round_trip (void)
+{
+  const int frames = 12, hop = 160;
+  AeSpectrum sp;
+  AeRng rng;
+  float *example, *sound, *window, *spec, *energy;
+  double sum_err = 0.0, bias = 0.0;
+  int t, b, nb, n = 0;
+
+  g_assert_true (ae_spectrum_init (&sp, 16000, hop, 2.0f, NULL));
+  nb = sp.n_bands;
+  example = g_new (float, frames * nb);
+  sound = g_new (float, (frames + 1) * hop);
+  window = g_new (float, sp.window);
+  spec = g_new (float, 2 * sp.n_bins);
+  energy = g_new (float, nb);
+  /* mapped feature m: log10 energy = 12 m - 6.5, so 0.1 is 12 dB */
+  for (t = 0; t < frames; t++)
+    for (b = 0; b < nb; b++)
+      example[t * nb + b] = 0.7f - 0.25f * b / (nb - 1)
+          + 0.05f * (float) sin (t * 0.8);
+  ae_rng_init (&rng, g_test_rand_int ());
+  ae_audio_frames_render (&sp, example, frames, &rng, sound);
+  /* the first and last frames lack a neighbour's overlap */
+  for (t = 1; t + 1 < frames; t++) {
+    memcpy (window, sound + t * hop, sizeof (float) * sp.window);
+    ae_spectrum_analyze (&sp, spec, window);
+    ae_spectrum_band_energy (&sp, energy, spec);
+    ae_spectrum_features (&sp, energy, energy);
+    for (b = 0; b < nb; b++) {
+      float got = CLAMP (energy[b] / 3.0f + 0.5f, 0.0f, 1.0f);
+      float err = fabsf (got - example[t * nb + b]);
+      sum_err += err;
+      bias += got - example[t * nb + b];
+      n++;
+    }
+  }
+  g_test_message ("mean |error| %.4f, mean error %.4f, over %d bands",
+      sum_err / n, bias / n, n);
+  g_assert_cmpfloat (sum_err / n, <, 0.035);
+  g_assert_cmpfloat (fabs (bias / n), <, 0.015);
+  g_free (example);
+  g_free (sound);
+  g_free (window);
+  g_free (spec);
+  g_free (energy);
+  ae_spectrum_clear (&sp);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -921,6 +979,7 @@ main (int argc, char **argv)
   g_test_add_func ("/train/mixer/determinism", test_mixer_determinism);
   g_test_add_func ("/train/mixer/ranges", test_mixer_ranges);
   g_test_add_func ("/train/mixer/throughput", test_mixer_throughput);
+  g_test_add_func ("/train/audio-frames/render", test_render_round_trip);
   g_test_add_func ("/train/loader/order", test_loader_order);
   g_test_add_func ("/train/loader/held-slot", test_loader_held_slot);
   g_test_add_func ("/train/loader/free-at-once", test_loader_free_at_once);

@@ -507,7 +507,8 @@ usage (void)
       "them\n"
       "  info   print a weight file's metadata, size and cost\n"
       "  score  SNR, SI-SDR and STOI of a file against its clean reference\n"
-      "  sample decode draws from a variational image model's prior\n"
+      "  sample decode draws from a variational model's prior (images: "
+      "PGM; audio: WAV and .npy)\n"
       "  encode encode image patches to a .npy array of codes\n"
       "  plot   draw a --log CSV's curves as a PNG\n");
 }

@@ -1,6 +1,7 @@
 /* audio-frames.c: see audio-frames.h. */
 #include "audio-frames.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "tensor.h"
@@ -92,4 +93,43 @@ ae_audio_frames_tile (AeAudioFrames * af, guint clip, guint index,
 {
   frames_at (af, &af->clips->clips[clip], (gsize) index * af->frames *
       af->sp.hop, out);
+}
+
+void
+ae_audio_frames_render (AeSpectrum * sp, const float *example, int frames,
+    AeRng * rng, float *out)
+{
+  int hop = sp->hop, nb = sp->n_bands, t, b, k;
+  float *noise = ae_alloc_floats (sp->window);
+  float *spec = ae_alloc_floats (2 * sp->n_bins);
+  float *have = ae_alloc_floats (nb), *gain = ae_alloc_floats (nb);
+
+  memset (out, 0, sizeof (float) * (gsize) (frames + 1) * hop);
+  for (t = 0; t < frames; t++) {
+    const float *m = example + (gsize) t * nb;
+
+    for (k = 0; k < sp->window; k += 2) {
+      double z0, z1;
+      ae_rng_normal_pair (rng, &z0, &z1);
+      noise[k] = (float) z0;
+      noise[k + 1] = (float) z1;
+    }
+    ae_spectrum_analyze (sp, spec, noise);
+    ae_spectrum_band_energy (sp, have, spec);
+    for (b = 0; b < nb; b++) {
+      /* undo frames_at's mapping and ae_spectrum_features */
+      float feature = (m[b] - 0.5f) * 3.0f;
+      double want = MAX (pow (10.0, 4.0 * feature - 5.0) - 1e-12, 0.0);
+      /* Analysing the overlap-added sound windows it once more: of a
+       * steady signal that keeps half the energy (sqrt-Hann: 3/8 from the
+       * frame itself, 1/16 from each neighbour), so ask for twice. */
+      gain[b] = (float) sqrt (2.0 * want / MAX (have[b], 1e-20f));
+    }
+    ae_spectrum_apply_gains (sp, spec, gain);
+    ae_spectrum_synthesize (sp, out + (gsize) t * hop, spec);
+  }
+  ae_free (noise);
+  ae_free (spec);
+  ae_free (have);
+  ae_free (gain);
 }

@@ -49,5 +49,14 @@ guint ae_audio_frames_n_tiles (const AeAudioFrames * af, guint clip);
 void ae_audio_frames_tile (AeAudioFrames * af, guint clip, guint index,
     float *out);
 
+/* Sound for an example (as the functions above write them), for listening
+ * to what a model draws: the features keep band energies only, so each
+ * frame is white noise from @rng scaled band by band to the example's
+ * energies (a noise vocoder), windowed and overlap-added as AeStream
+ * synthesises.  @sp is a spectrum at the model's rate and 10 ms hops;
+ * @out receives (frames + 1) * hop samples. */
+void ae_audio_frames_render (AeSpectrum * sp, const float *example,
+    int frames, AeRng * rng, float *out);
+
 G_END_DECLS
 #endif /* AE_AUDIO_FRAMES_H */

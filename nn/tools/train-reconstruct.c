@@ -23,6 +23,7 @@
 
 #include <cblas.h>
 #include <errno.h>
+#include <sndfile.h>
 #include <glib/gstdio.h>
 #include <math.h>
 #include <stdio.h>
@@ -771,6 +772,25 @@ write_pgm (const char *path, const float *x, int side, GError ** error)
   return ok;
 }
 
+static gboolean sample_audio (const char *model_path, int n, guint64 seed,
+    const char *out_dir, GError ** error);
+
+/* The "ae.modality" of a weight file, newly allocated, or NULL. */
+static char *
+model_modality (const char *path, GError ** error)
+{
+  AeSafetensors *st = ae_safetensors_new_from_file (path, error);
+  char *modality;
+
+  if (!st)
+    return NULL;
+  modality = g_strdup (ae_safetensors_get_metadata (st, "ae.modality"));
+  ae_safetensors_free (st);
+  if (!modality)
+    modality = g_strdup ("");
+  return modality;
+}
+
 int
 ae_reconstruct_cmd_sample (int argc, char **argv, GError ** error)
 {
@@ -781,12 +801,14 @@ ae_reconstruct_cmd_sample (int argc, char **argv, GError ** error)
   AeDenseAeWork w = { 0 };
   AeRng rng;
   float *z = NULL;
+  char *modality = NULL;
   GOptionEntry entries[] = {
     {"model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path,
-        "variational image model", "MODEL"},
-    {"count", 'n', 0, G_OPTION_ARG_INT, &n, "images to draw", "N"},
+        "variational model (images or audio)", "MODEL"},
+    {"count", 'n', 0, G_OPTION_ARG_INT, &n, "examples to draw", "N"},
     {"output", 'o', 0, G_OPTION_ARG_FILENAME, &out_dir,
-        "folder for sample-NNNN.pgm", "DIR"},
+        "folder for sample-NNNN.pgm (images) or sample-NNNN.wav and "
+        "samples.npy (audio)", "DIR"},
     {"seed", 0, 0, G_OPTION_ARG_INT64, &seed, "random seed", "N"},
     {NULL}
   };
@@ -803,7 +825,14 @@ ae_reconstruct_cmd_sample (int argc, char **argv, GError ** error)
   }
   if (n < 1 || n > 1000000) {
     g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
-        "-n %d: 1 .. 1000000 images", n);
+        "-n %d: 1 .. 1000000 examples", n);
+    goto out;
+  }
+  if (!(modality = model_modality (model_path, error)))
+    goto out;
+  if (!strcmp (modality, "audio")) {
+    ret = sample_audio (model_path, n, (guint64) seed, out_dir, error) ?
+        0 : 1;
     goto out;
   }
   if (!load_image_model (model_path, &ae, &patch, error))
@@ -841,6 +870,7 @@ ae_reconstruct_cmd_sample (int argc, char **argv, GError ** error)
   ret = 0;
 
 out:
+  g_free (modality);
   g_option_context_free (ctx);
   ae_free (z);
   ae_dense_ae_work_clear (&w);
@@ -1064,4 +1094,100 @@ out:
   g_free (audio);
   g_free (output);
   return ret;
+}
+
+/* sample for an audio model: each draw from the prior, decoded, as
+ * features (one row of samples.npy) and as sound (sample-NNNN.wav, through
+ * ae_audio_frames_render). */
+static gboolean
+sample_audio (const char *model_path, int n, guint64 seed,
+    const char *out_dir, GError ** error)
+{
+  AeDenseAe ae = { 0 };
+  AeDenseAeWork w = { 0 };
+  AeSpectrum sp = { 0 };
+  AeRng rng;
+  float *z = NULL, *rows = NULL, *sound = NULL;
+  char *path = NULL;
+  guint rate;
+  int frames, i;
+  gsize n_samples;
+  gboolean ok = FALSE;
+
+  if (!load_audio_model (model_path, &ae, &rate, &frames, error))
+    return FALSE;
+  if (ae.config.kind != AE_DENSE_AE_VARIATIONAL) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
+        "%s is a %s autoencoder; sample decodes draws from a variational "
+        "one's prior", model_path,
+        ae_dense_ae_kind_to_string (ae.config.kind));
+    goto out;
+  }
+  if (!ae_spectrum_init (&sp, (int) rate, (int) rate / 100,
+          AE_AUDIO_FRAMES_BANDS_PER_ERB, error))
+    goto out;
+  if (sp.n_bands * frames != ae.config.n_in) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARCH, "%s: %d inputs, but %d "
+        "frames of %d bands make %d", model_path, ae.config.n_in, frames,
+        sp.n_bands, sp.n_bands * frames);
+    goto out;
+  }
+  if (g_mkdir_with_parents (out_dir, 0755) != 0) {
+    g_set_error (error, AE_ERROR, AE_ERROR_IO, "cannot create %s: %s",
+        out_dir, g_strerror (errno));
+    goto out;
+  }
+  if (!ae_dense_ae_work_init (&w, &ae.config, 1, error))
+    goto out;
+  n_samples = (gsize) (frames + 1) * sp.hop;
+  z = ae_alloc_floats (ae.config.code);
+  rows = ae_alloc_floats ((gsize) n * ae.config.n_in);
+  sound = ae_alloc_floats (n_samples);
+  ae_rng_init (&rng, seed);
+  for (i = 0; i < n; i++) {
+    float *row = rows + (gsize) i * ae.config.n_in;
+    char name[32];
+    SF_INFO info = { 0 };
+    SNDFILE *f;
+
+    ae_dense_ae_draw_normal (&rng, z, ae.config.code);
+    ae_dense_ae_decode (&ae, &w, z, 1);
+    memcpy (row, w.out, sizeof (float) * ae.config.n_in);
+    ae_audio_frames_render (&sp, row, frames, &rng, sound);
+    g_snprintf (name, sizeof (name), "sample-%04d.wav", i);
+    g_free (path);
+    path = g_build_filename (out_dir, name, NULL);
+    info.samplerate = (int) rate;
+    info.channels = 1;
+    info.format = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
+    if (!(f = sf_open (path, SFM_WRITE, &info))) {
+      g_set_error (error, AE_ERROR, AE_ERROR_IO, "%s: %s", path,
+          sf_strerror (NULL));
+      goto out;
+    }
+    sf_writef_float (f, sound, (sf_count_t) n_samples);
+    if (sf_close (f) != 0) {
+      g_set_error (error, AE_ERROR, AE_ERROR_IO, "%s: could not finish "
+          "writing", path);
+      goto out;
+    }
+  }
+  g_free (path);
+  path = g_build_filename (out_dir, "samples.npy", NULL);
+  if (!write_npy (path, rows, (guint) n, ae.config.n_in, error))
+    goto out;
+  g_print ("%d samples of %d frames (%d bands) written to %s: "
+      "sample-NNNN.wav, samples.npy\n", n, frames, sp.n_bands, out_dir);
+  ok = TRUE;
+
+out:
+  g_free (path);
+  ae_free (z);
+  ae_free (rows);
+  ae_free (sound);
+  if (sp.fft)
+    ae_spectrum_clear (&sp);
+  ae_dense_ae_work_clear (&w);
+  ae_dense_ae_clear (&ae);
+  return ok;
 }
