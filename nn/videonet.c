@@ -273,31 +273,127 @@ relu_backward (float *dpre, const float *dpost, const float *post, gsize n)
   }
 }
 
+/* The steps between convolutions, one image per task so the pool shares
+ * them too (serial, they were a tenth of a two-thread step).  Every image's
+ * slice of every buffer is contiguous (NCHW), and the ops are elementwise
+ * or within one image, so the split changes no bits. */
+typedef enum
+{
+  STAGE_INPUT,                  /* input = [x, level]; u = unshuffle */
+  STAGE_RESIDUAL,               /* z[block + 1] = z[block] + rb[block] */
+  STAGE_SKIP,                   /* s = relu (shuffle (p) + a1) */
+  STAGE_OUTPUT,                 /* noise = shuffle (o) */
+  STAGE_D_OUTPUT,               /* dout = shuffle' (dnoise); dt = 0 */
+  STAGE_D_TAIL,                 /* dpre1 = relu' (dt); ds = 0 */
+  STAGE_D_SKIP,                 /* da1 = relu' (ds); dp = shuffle' (da1);
+                                 * dz = 0 */
+  STAGE_D_BLOCK,                /* dpre2 = relu' (dz) at rb[block] */
+  STAGE_D_DOWN,                 /* dpre2 = relu' (dz) at z[0] */
+  STAGE_D_HEAD,                 /* dpre1 = relu' (da1) */
+} Stage;
+
+typedef struct
+{
+  const AeVideoNet *net;
+  AeVideoActs *a;
+  Stage stage;
+  int block;
+  const float *x, *level, *dnoise;
+  float *noise;
+} StageJob;
+
+static void
+stage_task (int b, int thread, gpointer data)
+{
+  const StageJob *j = data;
+  const AeVideoNet *net = j->net;
+  AeVideoActs *a = j->a;
+  int r = net->arch.unshuffle, c1 = net->arch.width, c2 = net->arch.code;
+  int h1 = a->h / r, w1 = a->w / r;
+  gsize full = (gsize) a->h * a->w;     /* per image, from here on */
+  gsize n1 = (gsize) h1 * w1 * c1, n2 = (gsize) h1 * w1 / 4 * c2;
+  gsize f = b * full, o1 = b * n1, o2 = b * n2;
+
+  (void) thread;
+  switch (j->stage) {
+    case STAGE_INPUT:
+      ae_concat_forward (a->input + 2 * f, j->x + f, j->level + f, 1, 1, 1,
+          full);
+      ae_pixel_unshuffle_forward (a->u + 2 * f, a->input + 2 * f, 1, 2,
+          a->h, a->w, r);
+      break;
+    case STAGE_RESIDUAL:
+      ae_add_forward (a->z[j->block + 1] + o2, a->z[j->block] + o2,
+          a->rb[j->block] + o2, n2);
+      break;
+    case STAGE_SKIP:
+      ae_pixel_shuffle_forward (a->s + o1, a->p + o1, 1, c1, h1 / 2, w1 / 2,
+          2);
+      ae_add_forward (a->s + o1, a->s + o1, a->a1 + o1, n1);
+      ae_act_forward (AE_ACT_RELU, a->s + o1, a->s + o1, n1);
+      break;
+    case STAGE_OUTPUT:
+      ae_pixel_shuffle_forward (j->noise + f, a->o + f, 1, 1, h1, w1, r);
+      break;
+    case STAGE_D_OUTPUT:
+      memset (a->dout + f, 0, sizeof (float) * full);
+      ae_pixel_shuffle_backward (a->dout + f, j->dnoise + f, 1, 1, h1, w1,
+          r);
+      memset (a->dt + o1, 0, sizeof (float) * n1);
+      break;
+    case STAGE_D_TAIL:
+      relu_backward (a->dpre1 + o1, a->dt + o1, a->t + o1, n1);
+      memset (a->ds + o1, 0, sizeof (float) * n1);
+      break;
+    case STAGE_D_SKIP:
+      /* both addends of the skip get the same gradient */
+      relu_backward (a->da1 + o1, a->ds + o1, a->s + o1, n1);
+      memset (a->dp + o1, 0, sizeof (float) * n1);  /* 4 C1 at H/2r: n1 */
+      ae_pixel_shuffle_backward (a->dp + o1, a->da1 + o1, 1, c1, h1 / 2,
+          w1 / 2, 2);
+      memset (a->dz + o2, 0, sizeof (float) * n2);
+      break;
+    case STAGE_D_BLOCK:
+      relu_backward (a->dpre2 + o2, a->dz + o2, a->rb[j->block] + o2, n2);
+      break;
+    case STAGE_D_DOWN:
+      relu_backward (a->dpre2 + o2, a->dz + o2, a->z[0] + o2, n2);
+      break;
+    case STAGE_D_HEAD:
+      relu_backward (a->dpre1 + o1, a->da1 + o1, a->a1 + o1, n1);
+      break;
+  }
+}
+
+static void
+run_stage (StageJob * j, Stage stage, int block, AeThreadPool * pool)
+{
+  j->stage = stage;
+  j->block = block;
+  ae_threadpool_run (pool, j->a->n, stage_task, j);
+}
+
 void
 ae_videonet_forward (const AeVideoNet * net, AeVideoActs * a,
     const float *params, const float *x, const float *level, float *noise,
     AeThreadPool * pool)
 {
-  int r = net->arch.unshuffle, c1 = net->arch.width, c2 = net->arch.code;
-  int h1 = a->h / r, w1 = a->w / r, i;
-  gsize plane = (gsize) a->h * a->w, lo1 = (gsize) a->n * h1 * w1;
+  StageJob j = { net, a, STAGE_INPUT, 0, x, level, NULL, noise };
+  int i;
 
-  ae_concat_forward (a->input, x, level, a->n, 1, 1, plane);
-  ae_pixel_unshuffle_forward (a->u, a->input, a->n, 2, a->h, a->w, r);
+  run_stage (&j, STAGE_INPUT, 0, pool);
   conv (net, a, HEAD, a->a1, a->u, params, AE_ACT_RELU, pool);
   conv (net, a, DOWN, a->z[0], a->a1, params, AE_ACT_RELU, pool);
   for (i = 0; i < net->arch.n_blocks; i++) {
     conv (net, a, BLOCK (i), a->rb[i], a->z[i], params, AE_ACT_RELU, pool);
-    ae_add_forward (a->z[i + 1], a->z[i], a->rb[i], lo1 / 4 * c2);
+    run_stage (&j, STAGE_RESIDUAL, i, pool);
   }
   conv (net, a, UP (net), a->p, a->z[net->arch.n_blocks], params,
       AE_ACT_NONE, pool);
-  ae_pixel_shuffle_forward (a->s, a->p, a->n, c1, h1 / 2, w1 / 2, 2);
-  ae_add_forward (a->s, a->s, a->a1, lo1 * c1);
-  ae_act_forward (AE_ACT_RELU, a->s, a->s, lo1 * c1);
+  run_stage (&j, STAGE_SKIP, 0, pool);
   conv (net, a, TAIL (net), a->t, a->s, params, AE_ACT_RELU, pool);
   conv (net, a, OUT (net), a->o, a->t, params, AE_ACT_NONE, pool);
-  ae_pixel_shuffle_forward (noise, a->o, a->n, 1, h1, w1, r);
+  run_stage (&j, STAGE_OUTPUT, 0, pool);
 }
 
 void
@@ -305,40 +401,30 @@ ae_videonet_backward (const AeVideoNet * net, AeVideoActs * a,
     const float *params, const float *dnoise, float *dparams,
     AeThreadPool * pool)
 {
-  int r = net->arch.unshuffle, c1 = net->arch.width, c2 = net->arch.code;
-  int h1 = a->h / r, w1 = a->w / r, nb = net->arch.n_blocks, i;
-  gsize full = (gsize) a->n * a->h * a->w, lo1 = (gsize) a->n * h1 * w1;
-  gsize n1 = lo1 * c1, n2 = lo1 / 4 * c2;
+  StageJob j = { net, a, STAGE_D_OUTPUT, 0, NULL, NULL, dnoise, NULL };
+  int nb = net->arch.n_blocks, i;
 
   g_return_if_fail (a->dout != NULL);
   /* noise = shuffle (o) -> out conv -> tail relu */
-  memset (a->dout, 0, sizeof (float) * full);
-  ae_pixel_shuffle_backward (a->dout, dnoise, a->n, 1, h1, w1, r);
-  memset (a->dt, 0, sizeof (float) * n1);
+  run_stage (&j, STAGE_D_OUTPUT, 0, pool);
   conv_backward (net, a, OUT (net), a->dt, a->dout, a->t, params, dparams,
       pool);
-  relu_backward (a->dpre1, a->dt, a->t, n1);
-  memset (a->ds, 0, sizeof (float) * n1);
+  run_stage (&j, STAGE_D_TAIL, 0, pool);
   conv_backward (net, a, TAIL (net), a->ds, a->dpre1, a->s, params, dparams,
       pool);
-  /* s = relu (shuffle (p) + a1): both addends get the same gradient */
-  relu_backward (a->dpre1, a->ds, a->s, n1);
-  memcpy (a->da1, a->dpre1, sizeof (float) * n1);
-  memset (a->dp, 0, sizeof (float) * n1);   /* (N, 4 C1, H/2r): n1 too */
-  ae_pixel_shuffle_backward (a->dp, a->dpre1, a->n, c1, h1 / 2, w1 / 2, 2);
-  memset (a->dz, 0, sizeof (float) * n2);
+  run_stage (&j, STAGE_D_SKIP, 0, pool);
   conv_backward (net, a, UP (net), a->dz, a->dp, a->z[nb], params, dparams,
       pool);
   /* z[i+1] = z[i] + relu (conv z[i]): dz carries d z[i+1], then d z[i] */
   for (i = nb - 1; i >= 0; i--) {
-    relu_backward (a->dpre2, a->dz, a->rb[i], n2);
+    run_stage (&j, STAGE_D_BLOCK, i, pool);
     conv_backward (net, a, BLOCK (i), a->dz, a->dpre2, a->z[i], params,
         dparams, pool);
   }
-  relu_backward (a->dpre2, a->dz, a->z[0], n2);
+  run_stage (&j, STAGE_D_DOWN, 0, pool);
   conv_backward (net, a, DOWN, a->da1, a->dpre2, a->a1, params, dparams,
       pool);
-  relu_backward (a->dpre1, a->da1, a->a1, n1);
+  run_stage (&j, STAGE_D_HEAD, 0, pool);
   conv_backward (net, a, HEAD, NULL, a->dpre1, a->u, params, dparams, pool);
 }
 
