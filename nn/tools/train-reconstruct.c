@@ -775,6 +775,27 @@ write_pgm (const char *path, const float *x, int side, GError ** error)
 static gboolean sample_audio (const char *model_path, int n, guint64 seed,
     const char *out_dir, GError ** error);
 
+/* What sample needs of any model: a variational one, the output folder,
+ * and decoding workspace for one draw at a time. */
+static gboolean
+sample_prepare (const char *model_path, const AeDenseAe * ae,
+    const char *out_dir, AeDenseAeWork * w, GError ** error)
+{
+  if (ae->config.kind != AE_DENSE_AE_VARIATIONAL) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
+        "%s is a %s autoencoder; sample decodes draws from a variational "
+        "one's prior", model_path,
+        ae_dense_ae_kind_to_string (ae->config.kind));
+    return FALSE;
+  }
+  if (g_mkdir_with_parents (out_dir, 0755) != 0) {
+    g_set_error (error, AE_ERROR, AE_ERROR_IO, "cannot create %s: %s",
+        out_dir, g_strerror (errno));
+    return FALSE;
+  }
+  return ae_dense_ae_work_init (w, &ae->config, 1, error);
+}
+
 /* The "ae.modality" of a weight file, newly allocated, or NULL. */
 static char *
 model_modality (const char *path, GError ** error)
@@ -837,19 +858,7 @@ ae_reconstruct_cmd_sample (int argc, char **argv, GError ** error)
   }
   if (!load_image_model (model_path, &ae, &patch, error))
     goto out;
-  if (ae.config.kind != AE_DENSE_AE_VARIATIONAL) {
-    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
-        "%s is a %s autoencoder; sample decodes draws from a variational "
-        "one's prior", model_path,
-        ae_dense_ae_kind_to_string (ae.config.kind));
-    goto out;
-  }
-  if (g_mkdir_with_parents (out_dir, 0755) != 0) {
-    g_set_error (error, AE_ERROR, AE_ERROR_IO, "cannot create %s: %s",
-        out_dir, g_strerror (errno));
-    goto out;
-  }
-  if (!ae_dense_ae_work_init (&w, &ae.config, 1, error))
+  if (!sample_prepare (model_path, &ae, out_dir, &w, error))
     goto out;
   z = ae_alloc_floats (ae.config.code);
   ae_rng_init (&rng, (guint64) seed);
@@ -1116,13 +1125,6 @@ sample_audio (const char *model_path, int n, guint64 seed,
 
   if (!load_audio_model (model_path, &ae, &rate, &frames, error))
     return FALSE;
-  if (ae.config.kind != AE_DENSE_AE_VARIATIONAL) {
-    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
-        "%s is a %s autoencoder; sample decodes draws from a variational "
-        "one's prior", model_path,
-        ae_dense_ae_kind_to_string (ae.config.kind));
-    goto out;
-  }
   if (!ae_spectrum_init (&sp, (int) rate, (int) rate / 100,
           AE_AUDIO_FRAMES_BANDS_PER_ERB, error))
     goto out;
@@ -1132,12 +1134,7 @@ sample_audio (const char *model_path, int n, guint64 seed,
         sp.n_bands, sp.n_bands * frames);
     goto out;
   }
-  if (g_mkdir_with_parents (out_dir, 0755) != 0) {
-    g_set_error (error, AE_ERROR, AE_ERROR_IO, "cannot create %s: %s",
-        out_dir, g_strerror (errno));
-    goto out;
-  }
-  if (!ae_dense_ae_work_init (&w, &ae.config, 1, error))
+  if (!sample_prepare (model_path, &ae, out_dir, &w, error))
     goto out;
   n_samples = (gsize) (frames + 1) * sp.hop;
   z = ae_alloc_floats (ae.config.code);
