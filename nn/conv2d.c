@@ -248,13 +248,15 @@ zero_clipped (float *row, gssize a, gssize b, int np)
 static void
 zero_wrapped (float *row, const Geom * g, gsize p0, int np, int col_shift)
 {
-  gssize w = g->w_out, left = MAX (-col_shift, 0), right = MAX (col_shift, 0);
+  gssize w = g->w_out;
   gssize p;                     /* an output row's start, from p0 */
 
-  for (p = -(gssize) (p0 % w); p < np; p += w) {
-    zero_clipped (row, p, p + left, np);
-    zero_clipped (row, p + w - right, p + w, np);
-  }
+  if (col_shift < 0)            /* the first -col_shift columns wrapped */
+    for (p = -(gssize) (p0 % w); p < np; p += w)
+      zero_clipped (row, p, p - col_shift, np);
+  else if (col_shift > 0)       /* the last col_shift columns wrapped */
+    for (p = -(gssize) (p0 % w); p < np; p += w)
+      zero_clipped (row, p + w - col_shift, p + w, np);
 }
 
 static void
