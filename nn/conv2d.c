@@ -364,6 +364,8 @@ transpose_weight (float *wt, const float *w, const Geom * g)
  * reversed weight, then the weight gradient's partial sums. */
 typedef struct
 {
+  gboolean transposed;          /* the input gradient runs as @t */
+  AeConv2dShape t;
   gsize cols_stride;            /* floats per thread's im2col buffer */
   gsize wt_offset, partial_offset, total;
   int n_chunks;                 /* weight-gradient partials */
@@ -372,16 +374,17 @@ typedef struct
 static gboolean
 work_layout (WorkLayout * l, const AeConv2dShape * s, int n_threads)
 {
-  AeConv2dShape t;
   Geom g, gt;
 
   if (!geom_init (&g, s) || !wants_sgemm (&g))
     return FALSE;
   l->cols_stride = work_stride (&g);
-  if (transposed_shape (s, &t) && geom_init (&gt, &t))
+  l->transposed = transposed_shape (s, &l->t) && geom_init (&gt, &l->t);
+  if (l->transposed)
     l->cols_stride = MAX (l->cols_stride, work_stride (&gt));
   l->wt_offset = l->cols_stride * MAX (n_threads, 1);
-  l->partial_offset = l->wt_offset + (gsize) s->c_out * g.rows;
+  l->partial_offset = l->wt_offset
+      + (l->transposed ? (gsize) s->c_out * g.rows : 0);
   l->n_chunks = (int) MIN ((gsize) DW_CHUNKS, (gsize) s->n * g.n_pblocks);
   l->total = l->partial_offset + (gsize) l->n_chunks * s->c_out * g.rows;
   return TRUE;
@@ -610,11 +613,9 @@ forward_impl (float *out, const float *in, const float *weight,
   j.act = act;
   j.add = add;
   if (work && wants_sgemm (&j.g)) {
-    WorkLayout l;
-
-    work_layout (&l, s, ae_threadpool_get_n_threads (pool));
+    /* the first of the workspace's per-thread buffers, at least this big */
     j.work = work;
-    j.work_stride = l.cols_stride;
+    j.work_stride = work_stride (&j.g);
     ae_threadpool_run (pool, s->n * j.g.groups * j.g.n_pblocks,
         forward_sgemm_task, &j);
   } else {
@@ -879,7 +880,6 @@ ae_conv2d_backward (float *din, float *dweight, float *dbias,
     const AeConv2dShape * s, AeThreadPool * pool, float *work)
 {
   Job j = { 0 };
-  AeConv2dShape t;
   WorkLayout l;
   gboolean sgemm;
 
@@ -904,17 +904,18 @@ ae_conv2d_backward (float *din, float *dweight, float *dbias,
     ae_threadpool_run (pool, s->c_out, dbias_task, &j);
   }
 
-  if (din && sgemm && transposed_shape (s, &t)) {
+  if (din && sgemm && l.transposed) {
     Job jt = { 0 };
+    float *wt = work + l.wt_offset;
 
-    geom_init (&jt.g, &t);
+    geom_init (&jt.g, &l.t);
     jt.out = din;
     jt.in = dout;
     jt.add = TRUE;
     jt.work = work;
     jt.work_stride = l.cols_stride;
-    jt.weight = work + l.wt_offset;
-    transpose_weight ((float *) jt.weight, weight, &j.g);
+    jt.weight = wt;
+    transpose_weight (wt, weight, &j.g);
     ae_threadpool_run (pool, s->n * jt.g.groups * jt.g.n_pblocks,
         forward_sgemm_task, &jt);
   } else if (din && sgemm)

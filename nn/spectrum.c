@@ -188,6 +188,12 @@ ae_spectrum_features (const AeSpectrum * sp, float *features,
     features[b] = (log10f (energy[b] + 1e-12f) + 5.0f) * 0.25f;
 }
 
+double
+ae_spectrum_feature_energy (float feature)
+{
+  return MAX (pow (10.0, 4.0 * feature - 5.0) - 1e-12, 0.0);
+}
+
 void
 ae_spectrum_apply_gains (const AeSpectrum * sp, float *spec,
     const float *band_gain)

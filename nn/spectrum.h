@@ -64,6 +64,9 @@ void ae_spectrum_band_energy (const AeSpectrum * sp, float *energy,
 void ae_spectrum_features (const AeSpectrum * sp, float *features,
     const float *energy);
 
+/* The band energy whose feature is @feature: the inverse of the above. */
+double ae_spectrum_feature_energy (float feature);
+
 /* spec (n_bins complex) *= gains interpolated from band_gain (n_bands). */
 void ae_spectrum_apply_gains (const AeSpectrum * sp, float *spec,
     const float *band_gain);

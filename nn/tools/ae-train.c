@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "audio-data.h"
 #include "metrics.h"
 #include "denseae.h"
 #include "model.h"
@@ -322,21 +323,9 @@ cmd_eval (int argc, char **argv, GError ** error)
   /* The element's file mode: run the tail through, drop the latency. */
   ae_stream_process (stream, y, x, n);
   ae_stream_process (stream, y + n, zeros, latency);
-  if (output) {
-    SF_INFO info = { 0 };
-    SNDFILE *f;
-    info.samplerate = ae_model_get_sample_rate (model);
-    info.channels = 1;
-    info.format = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
-    f = sf_open (output, SFM_WRITE, &info);
-    if (!f) {
-      g_set_error (error, AE_ERROR, AE_ERROR_IO, "%s: %s", output,
-          sf_strerror (NULL));
-      goto out;
-    }
-    sf_writef_float (f, y + latency, n);
-    sf_close (f);
-  }
+  if (output && !ae_wav_write_mono (output, y + latency, n,
+          ae_model_get_sample_rate (model), error))
+    goto out;
   if (reference) {
     if (!(ref = read_mono (reference, ae_model_get_sample_rate (model),
                 &n_ref, error)))

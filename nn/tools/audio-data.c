@@ -659,3 +659,28 @@ ae_clip_set_free (AeClipSet * set)
   g_free (set->group_offsets);
   g_free (set);
 }
+
+gboolean
+ae_wav_write_mono (const char *path, const float *x, gsize n, guint rate,
+    GError ** error)
+{
+  SF_INFO info = { 0 };
+  SNDFILE *f;
+  sf_count_t written;
+
+  info.samplerate = (int) rate;
+  info.channels = 1;
+  info.format = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
+  if (!(f = sf_open (path, SFM_WRITE, &info))) {
+    g_set_error (error, AE_ERROR, AE_ERROR_IO, "%s: %s", path,
+        sf_strerror (NULL));
+    return FALSE;
+  }
+  written = sf_writef_float (f, x, (sf_count_t) n);
+  if (sf_close (f) != 0 || written != (sf_count_t) n) {
+    g_set_error (error, AE_ERROR, AE_ERROR_IO, "%s: could not finish "
+        "writing", path);
+    return FALSE;
+  }
+  return TRUE;
+}

@@ -106,5 +106,10 @@ AeClipSet *ae_clip_set_load (const char *dir, const AeLoadOptions * options,
 
 void ae_clip_set_free (AeClipSet * set);
 
+/* Writes @n mono float samples at @rate to a float WAV at @path; FALSE with
+ * @error (AE_ERROR_IO, naming the file) when it cannot. */
+gboolean ae_wav_write_mono (const char *path, const float *x, gsize n,
+    guint rate, GError ** error);
+
 G_END_DECLS
 #endif /* AE_AUDIO_DATA_H */

@@ -38,6 +38,19 @@ ae_audio_frames_n_in (const AeAudioFrames * af)
   return af->frames * af->sp.n_bands;
 }
 
+/* Features map into [0, 1] (see audio-frames.h) and back. */
+static inline float
+unit_of_feature (float feature)
+{
+  return CLAMP (feature / 3.0f + 0.5f, 0.0f, 1.0f);
+}
+
+static inline float
+feature_of_unit (float unit)
+{
+  return (unit - 0.5f) * 3.0f;
+}
+
 /* The example of @frames frames starting at sample @start of @clip. */
 static void
 frames_at (AeAudioFrames * af, const AeClip * clip, gsize start, float *out)
@@ -55,7 +68,7 @@ frames_at (AeAudioFrames * af, const AeClip * clip, gsize start, float *out)
     ae_spectrum_band_energy (&af->sp, af->energy, af->spec);
     ae_spectrum_features (&af->sp, o, af->energy);
     for (b = 0; b < af->sp.n_bands; b++)
-      o[b] = CLAMP (o[b] / 3.0f + 0.5f, 0.0f, 1.0f);
+      o[b] = unit_of_feature (o[b]);
   }
 }
 
@@ -117,9 +130,7 @@ ae_audio_frames_render (AeSpectrum * sp, const float *example, int frames,
     ae_spectrum_analyze (sp, spec, noise);
     ae_spectrum_band_energy (sp, have, spec);
     for (b = 0; b < nb; b++) {
-      /* undo frames_at's mapping and ae_spectrum_features */
-      float feature = (m[b] - 0.5f) * 3.0f;
-      double want = MAX (pow (10.0, 4.0 * feature - 5.0) - 1e-12, 0.0);
+      double want = ae_spectrum_feature_energy (feature_of_unit (m[b]));
       /* Analysing the overlap-added sound windows it once more: of a
        * steady signal that keeps half the energy (sqrt-Hann: 3/8 from the
        * frame itself, 1/16 from each neighbour), so ask for twice. */

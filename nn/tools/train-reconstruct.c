@@ -23,7 +23,6 @@
 
 #include <cblas.h>
 #include <errno.h>
-#include <sndfile.h>
 #include <glib/gstdio.h>
 #include <math.h>
 #include <stdio.h>
@@ -924,7 +923,8 @@ write_npy (const char *path, const float *data, guint rows, int cols,
   return ok;
 }
 
-/* An audio reconstruct model: the dense AE and its feature settings. */
+/* An audio reconstruct model: the dense AE and its feature settings,
+ * whose frames of bands must be the AE's inputs. */
 static gboolean
 load_audio_model (const char *path, AeDenseAe * ae, guint * rate,
     int *frames, GError ** error)
@@ -950,8 +950,18 @@ load_audio_model (const char *path, AeDenseAe * ae, guint * rate,
         "%s: not an audio model (ae.modality \"%s\", ae.sample_rate "
         "\"%s\", ae.frames \"%s\")", path, modality ? modality : "",
         r ? r : "", f ? f : "");
-    ae_dense_ae_clear (ae);
+  } else {
+    int bands = ae_spectrum_count_bands ((int) vr, 2 * ((int) vr / 100),
+        AE_AUDIO_FRAMES_BANDS_PER_ERB);
+
+    ok = bands * (int) vf == ae->config.n_in;
+    if (!ok)
+      g_set_error (error, AE_ERROR, AE_ERROR_ARCH, "%s: %d inputs, but %d "
+          "frames of %d bands make %d", path, ae->config.n_in, (int) vf,
+          bands, bands * (int) vf);
   }
+  if (!ok)
+    ae_dense_ae_clear (ae);
   *rate = (guint) vr;
   *frames = (int) vf;
   ae_safetensors_free (st);
@@ -982,12 +992,6 @@ encode_audio (const char *model_path, const char *dir, const char *output,
   if (!(clips = ae_clip_set_load (dir, &lo, NULL, error))
       || !ae_audio_frames_init (&af, clips, frames, error))
     goto out;
-  if (ae_audio_frames_n_in (&af) != ae.config.n_in) {
-    g_set_error (error, AE_ERROR, AE_ERROR_ARCH, "%s: %d inputs, but %d "
-        "frames of %d bands make %d", model_path, ae.config.n_in, frames,
-        af.sp.n_bands, ae_audio_frames_n_in (&af));
-    goto out;
-  }
   for (c = 0; c < clips->n_clips; c++)
     n += ae_audio_frames_n_tiles (&af, c);
   if (!ae_dense_ae_work_init (&w, &ae.config, 1, error))
@@ -1128,12 +1132,6 @@ sample_audio (const char *model_path, int n, guint64 seed,
   if (!ae_spectrum_init (&sp, (int) rate, (int) rate / 100,
           AE_AUDIO_FRAMES_BANDS_PER_ERB, error))
     goto out;
-  if (sp.n_bands * frames != ae.config.n_in) {
-    g_set_error (error, AE_ERROR, AE_ERROR_ARCH, "%s: %d inputs, but %d "
-        "frames of %d bands make %d", model_path, ae.config.n_in, frames,
-        sp.n_bands, sp.n_bands * frames);
-    goto out;
-  }
   if (!sample_prepare (model_path, &ae, out_dir, &w, error))
     goto out;
   n_samples = (gsize) (frames + 1) * sp.hop;
@@ -1144,8 +1142,6 @@ sample_audio (const char *model_path, int n, guint64 seed,
   for (i = 0; i < n; i++) {
     float *row = rows + (gsize) i * ae.config.n_in;
     char name[32];
-    SF_INFO info = { 0 };
-    SNDFILE *f;
 
     ae_dense_ae_draw_normal (&rng, z, ae.config.code);
     ae_dense_ae_decode (&ae, &w, z, 1);
@@ -1154,20 +1150,8 @@ sample_audio (const char *model_path, int n, guint64 seed,
     g_snprintf (name, sizeof (name), "sample-%04d.wav", i);
     g_free (path);
     path = g_build_filename (out_dir, name, NULL);
-    info.samplerate = (int) rate;
-    info.channels = 1;
-    info.format = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
-    if (!(f = sf_open (path, SFM_WRITE, &info))) {
-      g_set_error (error, AE_ERROR, AE_ERROR_IO, "%s: %s", path,
-          sf_strerror (NULL));
+    if (!ae_wav_write_mono (path, sound, n_samples, rate, error))
       goto out;
-    }
-    sf_writef_float (f, sound, (sf_count_t) n_samples);
-    if (sf_close (f) != 0) {
-      g_set_error (error, AE_ERROR, AE_ERROR_IO, "%s: could not finish "
-          "writing", path);
-      goto out;
-    }
   }
   g_free (path);
   path = g_build_filename (out_dir, "samples.npy", NULL);

@@ -474,12 +474,13 @@ step_clear (Step * st)
 
 static gboolean
 step_init (Step * st, const AeSpeechNet * net, const AeSpeechTrainOptions * o,
-    float *grads, GError ** error)
+    const float *params, float *grads, GError ** error)
 {
   int k;
 
   memset (st, 0, sizeof (*st));
   st->net = net;
+  st->params = params;
   st->grads = grads;
   st->n_shards = (o->batch + SHARD_SEQS - 1) / SHARD_SEQS;
   st->shards = g_new0 (Shard, st->n_shards);
@@ -730,7 +731,7 @@ ae_train_speech (const AeSpeechTrainOptions * opts, GError ** error)
         "out of memory for the optimiser's state");
     goto out;
   }
-  if (!step_init (&step, &net, &o, grads, error))
+  if (!step_init (&step, &net, &o, params, grads, error))
     goto out;
   if (o.init) {
     AeModel *init = ae_model_new_from_file (o.init, error);
@@ -796,7 +797,6 @@ ae_train_speech (const AeSpeechTrainOptions * opts, GError ** error)
     double loss;
     float norm;
 
-    step.params = params;
     loss = step_run (&step, b, pool);
     ae_loader_release (loader, slot);
     if (!isfinite (loss)) {
