@@ -722,6 +722,8 @@ test_mixer_ranges (void)
     if (pass == 1) {
       cfg.p_speed = cfg.p_clip_gain = cfg.p_eq = cfg.p_bandlimit = 1.0f;
       cfg.p_reverb = cfg.p_noise_am = cfg.p_noise_eq = 1.0f;
+      cfg.p_noise_speed = 1.0f;
+      cfg.weight_babble = cfg.weight_tones = 1.0f;
       cfg.level_min_dbfs = -1.0f;       /* as loud as allowed */
     }
     for (k = 0; k < 60; k++) {
@@ -757,6 +759,223 @@ test_mixer_ranges (void)
       n_clean_only);
   g_free (noisy);
   g_free (clean);
+}
+
+/* A clip set made by hand: clip k is a sine of freqs[k] Hz, one second
+ * at 16 kHz (whole cycles, so looping it is seamless). */
+static AeClipSet *
+sine_set (const double *freqs, guint n)
+{
+  AeClipSet *set = g_new0 (AeClipSet, 1);
+  guint k;
+  gsize i;
+
+  set->rate = 16000;
+  set->n_clips = n;
+  set->n_groups = 1;
+  set->clips = g_new0 (AeClip, n);
+  for (k = 0; k < n; k++) {
+    set->clips[k].n_samples = 16000;
+    set->clips[k].samples = ae_alloc_floats (16000);
+    for (i = 0; i < 16000; i++)
+      set->clips[k].samples[i] = (float) sin (2.0 * G_PI * freqs[k] * i /
+          16000.0);
+  }
+  return set;
+}
+
+static void
+sine_set_free (AeClipSet * set)
+{
+  guint k;
+
+  for (k = 0; k < set->n_clips; k++)
+    ae_free (set->clips[k].samples);
+  g_free (set->clips);
+  g_free (set);
+}
+
+/* Power of @x at @hz (Goertzel), normalised so a unit sine gives 0.5. */
+static double
+power_at (const float *x, gsize n, double hz, double rate)
+{
+  double w = 2.0 * G_PI * hz / rate, c = 2.0 * cos (w), s1 = 0, s2 = 0;
+  gsize i;
+
+  for (i = 0; i < n; i++) {
+    double s0 = x[i] + c * s1 - s2;
+
+    s2 = s1;
+    s1 = s0;
+  }
+  return 2.0 * (s1 * s1 + s2 * s2 - c * s1 * s2) / ((double) n * n);
+}
+
+static double
+zero_crossing_hz (const float *x, gsize n, double rate)
+{
+  gsize i, crossings = 0;
+
+  for (i = 1; i < n; i++)
+    crossings += (x[i - 1] < 0.0f) != (x[i] < 0.0f);
+  return crossings * rate / (2.0 * n);
+}
+
+/* A noise clip at a drawn speed is the clip resampled: a 1 kHz sine
+ * comes out at speed kHz; without the speed, at 1 kHz. */
+static void
+test_mixer_noise_speed (void)
+{
+  static const double f = 1000.0;
+  AeClipSet *tone = sine_set (&f, 1);
+  AeMixConfig cfg;
+  gsize n = 16000 * 2;
+  float *noisy = g_new (float, n), *clean = g_new (float, n);
+  float *noise = g_new (float, n);
+  guint k;
+
+  for (k = 0; k < 6; k++) {
+    double speed = k == 0 ? 1.0 : g_test_rand_double_range (0.7, 1.4);
+    double hz;
+
+    ae_mix_config_init_default (&cfg, 16000);
+    ae_mix_config_disable_augmentation (&cfg);
+    if (k > 0) {
+      cfg.p_noise_speed = 1.0f;
+      cfg.noise_speed_min = cfg.noise_speed_max = (float) speed;
+    }
+    ae_mix_example_full (speech16, tone, &cfg, g_test_rand_int (), noisy,
+        clean, noise, n, NULL);
+    hz = zero_crossing_hz (noise, n, 16000);
+    g_test_message ("speed %.3f: %.1f Hz", speed, hz);
+    g_assert_cmpfloat (fabs (hz - f * (float) speed), <, 0.005 * f * speed);
+  }
+  g_free (noisy);
+  g_free (clean);
+  g_free (noise);
+  sine_set_free (tone);
+}
+
+/* Babble from a "speech" set of 12 sines at distinct frequencies: all
+ * its power lies at those frequencies, and 2 to 10 of them sound (4 to
+ * 10 talkers drawn with replacement), none more than 6 dB above
+ * another's single-talker level, unless two talkers drew the same clip. */
+static void
+test_mixer_babble (void)
+{
+  double freqs[12];
+  AeClipSet *voices;
+  AeMixConfig cfg;
+  gsize n = 16000, i;
+  float *noisy = g_new (float, n), *clean = g_new (float, n);
+  float *noise = g_new (float, n);
+  guint k, j;
+
+  for (k = 0; k < 12; k++)
+    freqs[k] = 300.0 + 250.0 * k;
+  voices = sine_set (freqs, 12);
+  ae_mix_config_init_default (&cfg, 16000);
+  ae_mix_config_disable_augmentation (&cfg);
+  cfg.weight_clip = 0.0f;
+  cfg.weight_babble = 1.0f;
+  cfg.p_noise_only = 1.0f;      /* the noise alone, in noisy */
+  for (k = 0; k < 10; k++) {
+    double total = 0.0, at_tones = 0.0, p[12], pmax = 0.0;
+    guint sounding = 0;
+
+    ae_mix_example_full (voices, NULL, &cfg, g_test_rand_int (), noisy,
+        clean, noise, n, NULL);
+    for (i = 0; i < n; i++)
+      total += (double) noise[i] * noise[i] / n;
+    g_assert_cmpfloat (total, >, 0.0);
+    for (j = 0; j < 12; j++) {
+      p[j] = power_at (noise, n, freqs[j], 16000);
+      at_tones += p[j];
+      pmax = MAX (pmax, p[j]);
+    }
+    g_assert_cmpfloat (fabs (at_tones / total - 1.0), <, 0.01);
+    for (j = 0; j < 12; j++)
+      sounding += p[j] > pmax * 1e-3;
+    g_test_message ("babble: %u voices sound", sounding);
+    g_assert_cmpuint (sounding, >=, 2);
+    g_assert_cmpuint (sounding, <=, 10);
+  }
+  g_free (noisy);
+  g_free (clean);
+  g_free (noise);
+  sine_set_free (voices);
+}
+
+/* Spectral flatness (geometric over arithmetic mean of the power
+ * spectrum, by naive DFT) of x[0..len). */
+static double
+flatness (const float *x, gsize len)
+{
+  double log_sum = 0.0, sum = 0.0;
+  gsize k, i;
+
+  for (k = 1; k < len / 2; k++) {
+    double re = 0.0, im = 0.0, pw;
+
+    for (i = 0; i < len; i++) {
+      double w = 0.5 - 0.5 * cos (2.0 * G_PI * i / len);
+
+      re += w * x[i] * cos (2.0 * G_PI * k * i / len);
+      im -= w * x[i] * sin (2.0 * G_PI * k * i / len);
+    }
+    pw = re * re + im * im + 1e-30;
+    log_sum += log (pw);
+    sum += pw;
+  }
+  return exp (log_sum / (len / 2 - 1)) / (sum / (len / 2 - 1));
+}
+
+/* Tones are tonal: every sounding 32 ms frame (of those sampled every
+ * 256 ms) has a spectral flatness far below white noise's (about 0.56). */
+static void
+test_mixer_tones (void)
+{
+  AeMixConfig cfg;
+  gsize n = 16000 * 2, frame = 512, f, i;
+  float *noisy = g_new (float, n), *clean = g_new (float, n);
+  float *noise = g_new (float, n);
+  double white_flatness;
+  guint k;
+
+  for (i = 0; i < frame; i++)
+    noise[i] = (float) g_test_rand_double_range (-1.0, 1.0);
+  white_flatness = flatness (noise, frame);
+  g_assert_cmpfloat (white_flatness, >, 0.3);
+  ae_mix_config_init_default (&cfg, 16000);
+  ae_mix_config_disable_augmentation (&cfg);
+  cfg.weight_clip = 0.0f;
+  cfg.weight_tones = 1.0f;
+  cfg.p_noise_only = 1.0f;
+  for (k = 0; k < 6; k++) {
+    double worst = 0.0;
+    guint n_sounding = 0;
+
+    ae_mix_example_full (speech16, NULL, &cfg, g_test_rand_int (), noisy,
+        clean, noise, n, NULL);
+    g_assert_true (ae_all_finite (noise, n));
+    for (f = 0; f + frame <= n; f += 8 * frame) {
+      double e = 0.0;
+
+      for (i = 0; i < frame; i++)
+        e += (double) noise[f + i] * noise[f + i];
+      if (e < 1e-6 * frame)
+        continue;               /* between beeps */
+      worst = MAX (worst, flatness (noise + f, frame));
+      n_sounding++;
+    }
+    g_test_message ("tones: flatness at most %.2g in %u frames (white %.2f)",
+        worst, n_sounding, white_flatness);
+    g_assert_cmpuint (n_sounding, >=, 2);
+    g_assert_cmpfloat (worst, <, 0.05);
+  }
+  g_free (noisy);
+  g_free (clean);
+  g_free (noise);
 }
 
 /* Not a pass/fail check (speed lives in bench/): prints the generator's
@@ -978,6 +1197,9 @@ main (int argc, char **argv)
   g_test_add_func ("/train/mixer/snr", test_mixer_snr);
   g_test_add_func ("/train/mixer/determinism", test_mixer_determinism);
   g_test_add_func ("/train/mixer/ranges", test_mixer_ranges);
+  g_test_add_func ("/train/mixer/noise-speed", test_mixer_noise_speed);
+  g_test_add_func ("/train/mixer/babble", test_mixer_babble);
+  g_test_add_func ("/train/mixer/tones", test_mixer_tones);
   g_test_add_func ("/train/mixer/throughput", test_mixer_throughput);
   g_test_add_func ("/train/audio-frames/render", test_render_round_trip);
   g_test_add_func ("/train/loader/order", test_loader_order);

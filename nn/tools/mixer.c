@@ -25,6 +25,8 @@
 #define MAX_HUM_HARMONICS 40
 #define N_COMBS 4
 #define N_ALLPASSES 2
+#define TONE_TABLE_SIZE 1024
+#define TONE_BLOCK 32           /* samples between pitch updates */
 
 enum
 {
@@ -40,6 +42,8 @@ typedef enum
   SOURCE_COLORED,
   SOURCE_HUM,
   SOURCE_CLICKS,
+  SOURCE_BABBLE,
+  SOURCE_TONES,
   N_SOURCE_KINDS
 } SourceKind;
 
@@ -65,10 +69,15 @@ ae_mix_config_init_default (AeMixConfig * cfg, guint rate)
   cfg->p_bandlimit = 0.15f;
   cfg->p_reverb = 0.15f;
   cfg->max_noise_sources = 3;
-  cfg->weight_clip = 0.55f;
-  cfg->weight_colored = 0.25f;
+  cfg->weight_clip = 0.45f;
+  cfg->weight_colored = 0.2f;
   cfg->weight_hum = 0.1f;
   cfg->weight_clicks = 0.1f;
+  cfg->weight_babble = 0.1f;
+  cfg->weight_tones = 0.05f;
+  cfg->p_noise_speed = 0.5f;
+  cfg->noise_speed_min = 0.7f;
+  cfg->noise_speed_max = 1.4f;
   cfg->p_noise_am = 0.3f;
   cfg->p_noise_eq = 0.4f;
   cfg->p_noise_only = 0.05f;
@@ -90,6 +99,9 @@ ae_mix_config_disable_augmentation (AeMixConfig * cfg)
   cfg->weight_colored = 0.0f;
   cfg->weight_hum = 0.0f;
   cfg->weight_clicks = 0.0f;
+  cfg->weight_babble = 0.0f;
+  cfg->weight_tones = 0.0f;
+  cfg->p_noise_speed = 0.0f;
   cfg->p_noise_am = 0.0f;
   cfg->p_noise_eq = 0.0f;
   cfg->p_noise_only = 0.0f;
@@ -560,25 +572,50 @@ build_speech (float *clean, gsize n, const AeClipSet * speech,
 
 /* --- noise sources; each writes n samples of any level --- */
 
-/* A uniformly drawn noise clip from a random offset, looped. */
+/* @n samples of @clip from @pos on, looped, read at @speed source
+ * samples per output sample. */
 static void
-noise_clip (float *out, gsize n, const AeClipSet * noise, AeRng * rng)
+loop_clip (float *out, gsize n, const AeClip * clip, gsize pos, double speed)
+{
+  gsize done = 0;
+
+  while (done < n) {
+    gsize len = resample_copy (out + done, n - done, clip->samples,
+        clip->n_samples, pos, speed);
+
+    if (len == 0 && pos == 0)
+      break;                    /* a clip shorter than one step */
+    done += len;
+    pos = 0;
+  }
+  if (done < n)
+    memset (out + done, 0, (n - done) * sizeof (float));
+}
+
+/* A uniformly drawn noise clip from a random offset, looped; with
+ * probability p_noise_speed resampled by a log-uniform factor, which
+ * moves its spectrum and its rhythm together, as a faster fan or a
+ * bigger engine would.  The speed is drawn only when it can be used, so
+ * a configuration without it draws what it always drew. */
+static void
+noise_clip (float *out, gsize n, const AeClipSet * noise,
+    const AeMixConfig * cfg, AeRng * rng)
 {
   const AeClip *clip = &noise->clips[ae_rng_below (rng, noise->n_clips)];
-  gsize pos, done = 0;
+  double speed = 1.0;
+  gsize pos;
 
   if (clip->n_samples == 0) {
     memset (out, 0, n * sizeof (float));
     return;
   }
   pos = (gsize) ae_rng_below (rng, clip->n_samples);
-  while (done < n) {
-    gsize len = MIN (n - done, clip->n_samples - pos);
-
-    memcpy (out + done, clip->samples + pos, len * sizeof (float));
-    done += len;
-    pos = 0;
-  }
+  if (cfg->p_noise_speed > 0.0f && chance (rng, cfg->p_noise_speed)
+      && cfg->noise_speed_min > 0.0f
+      && cfg->noise_speed_max >= cfg->noise_speed_min)
+    speed = log_range (rng, cfg->noise_speed_min, cfg->noise_speed_max +
+        1e-9);
+  loop_clip (out, n, clip, pos, speed);
 }
 
 /* Noise with a spectral slope of -6 .. +3 dB/octave: white noise through
@@ -703,6 +740,98 @@ noise_clicks (float *out, gsize n, double rate, AeRng * rng)
   }
 }
 
+/* Babble: 4-10 talkers drawn from the speech set, each a clip looped
+ * from a random offset at unit power times -6..0 dB.  The training set's
+ * own voices, so no held-out voice leaks in as noise; with this many at
+ * once no single one stands out as a second talker to keep. */
+static void
+noise_babble (float *out, float *talker, gsize n, const AeClipSet * speech,
+    AeRng * rng)
+{
+  guint n_talkers = 4 + (guint) ae_rng_below (rng, 7), k;
+  gsize i;
+
+  memset (out, 0, n * sizeof (float));
+  for (k = 0; k < n_talkers; k++) {
+    const AeClip *clip = &speech->clips[ae_rng_below (rng, speech->n_clips)];
+    double gain_db = ae_rng_range (rng, -6.0, 0.0), ms;
+    float g;
+
+    if (clip->n_samples == 0)
+      continue;
+    loop_clip (talker, n, clip, (gsize) ae_rng_below (rng, clip->n_samples),
+        1.0);
+    ms = mean_square (talker, n);
+    if (ms <= 0.0)
+      continue;
+    g = (float) (db_to_gain (gain_db) / sqrt (ms));
+    for (i = 0; i < n; i++)
+      out[i] += g * talker[i];
+  }
+}
+
+/* Alarms, sirens, beeps and whistles: a tone of 1-4 harmonics with its
+ * fundamental at 300-3500 Hz, held steady, swept up and down like a
+ * siren (0.1-2 Hz, up to an octave) or warbled (4-12 Hz, up to a
+ * semitone), and half the time keyed on and off in a beep pattern
+ * (period 0.15-1.5 s, 5 ms ramps).  Played from a one-period table; the
+ * pitch is updated every TONE_BLOCK samples. */
+static void
+noise_tones (float *out, gsize n, double rate, AeRng * rng)
+{
+  float table[TONE_TABLE_SIZE + 1];
+  double f0 = log_range (rng, 300.0, 3500.0);
+  guint n_harm = 1 + (guint) ae_rng_below (rng, 4), k, j, mode;
+  double lfo_hz, depth_oct, lfo_phase, phase = 0.0;
+  gboolean keyed = chance (rng, 0.5f);
+  double period = log_range (rng, 0.15, 1.5) * rate;
+  double duty = ae_rng_range (rng, 0.3, 0.7);
+  double ramp = 0.005 * rate;
+  gsize i;
+
+  memset (table, 0, sizeof (table));
+  for (k = 1; k <= n_harm; k++) {
+    double amp = k == 1 ? 1.0 : ae_rng_uniform (rng) / k;
+
+    if (k * f0 * 1.2 >= rate / 2.0)
+      break;                    /* no harmonic may alias, even swept up */
+    for (j = 0; j < TONE_TABLE_SIZE; j++)
+      table[j] += (float) (amp * sin (2.0 * G_PI * k * j / TONE_TABLE_SIZE));
+  }
+  table[TONE_TABLE_SIZE] = table[0];
+
+  mode = (guint) ae_rng_below (rng, 3);       /* steady, siren, warble */
+  lfo_hz = mode == 1 ? log_range (rng, 0.1, 2.0) : log_range (rng, 4.0,
+      12.0);
+  depth_oct = mode == 1 ? ae_rng_range (rng, 0.1, 1.0) :
+      mode == 2 ? ae_rng_range (rng, 0.01, 1.0 / 12.0) : 0.0;
+  lfo_phase = ae_rng_range (rng, 0.0, 1.0);
+  for (i = 0; i < n; i += TONE_BLOCK) {
+    double t = (double) i / rate;
+    double lfo = sin (2.0 * G_PI * (lfo_hz * t + lfo_phase));
+    double f = MIN (f0 * pow (2.0, depth_oct * lfo), 0.4 * rate);
+    double inc = f * TONE_TABLE_SIZE / rate;
+    gsize end = MIN (i + TONE_BLOCK, n), m;
+
+    for (m = i; m < end; m++) {
+      guint idx = (guint) phase;
+      float frac = (float) (phase - idx);
+      float env = 1.0f;
+
+      if (keyed) {
+        double in_cycle = fmod ((double) m, period), on = duty * period;
+
+        env = in_cycle >= on ? 0.0f : (float) MIN (1.0, MIN (in_cycle,
+                on - in_cycle) / ramp);
+      }
+      out[m] = env * (table[idx] + frac * (table[idx + 1] - table[idx]));
+      phase += inc;
+      while (phase >= TONE_TABLE_SIZE)
+        phase -= TONE_TABLE_SIZE;
+    }
+  }
+}
+
 /* Slow random level changes: knots every 0.1-2 s at +-depth/2 dB
  * (depth 3-20 dB), linear in between. */
 static void
@@ -734,6 +863,8 @@ pick_source_kind (const AeMixConfig * cfg, gboolean have_clips, AeRng * rng)
   w[SOURCE_COLORED] = MAX (cfg->weight_colored, 0.0f);
   w[SOURCE_HUM] = MAX (cfg->weight_hum, 0.0f);
   w[SOURCE_CLICKS] = MAX (cfg->weight_clicks, 0.0f);
+  w[SOURCE_BABBLE] = MAX (cfg->weight_babble, 0.0f);
+  w[SOURCE_TONES] = MAX (cfg->weight_tones, 0.0f);
   for (k = 0; k < N_SOURCE_KINDS; k++)
     total += w[k];
   u = (float) ae_rng_uniform (rng) * total;
@@ -754,14 +885,16 @@ pick_source_kind (const AeMixConfig * cfg, gboolean have_clips, AeRng * rng)
  * times a random -15..0 dB (the first at 0 dB); then AM and EQ.  With no
  * source kind allowed, white noise.  Returns the number of sources. */
 static guint
-build_noise (float *out, float *scratch, gsize n, const AeClipSet * noise,
+build_noise (float *out, float *scratch, float *scratch2, gsize n,
+    const AeClipSet * speech, const AeClipSet * noise,
     const AeMixConfig * cfg, AeRng * rng)
 {
   gboolean have_clips = noise != NULL && noise->n_clips > 0;
   guint max_sources = CLAMP (cfg->max_noise_sources, 1, 3);
   guint n_sources = 1 + (guint) ae_rng_below (rng, max_sources), s;
   gboolean white_only = !have_clips && cfg->weight_colored <= 0.0f &&
-      cfg->weight_hum <= 0.0f && cfg->weight_clicks <= 0.0f;
+      cfg->weight_hum <= 0.0f && cfg->weight_clicks <= 0.0f &&
+      cfg->weight_babble <= 0.0f && cfg->weight_tones <= 0.0f;
   gsize i;
 
   memset (out, 0, n * sizeof (float));
@@ -777,13 +910,19 @@ build_noise (float *out, float *scratch, gsize n, const AeClipSet * noise,
     } else {
       switch (kind) {
         case SOURCE_CLIP:
-          noise_clip (scratch, n, noise, rng);
+          noise_clip (scratch, n, noise, cfg, rng);
           break;
         case SOURCE_HUM:
           noise_hum (scratch, n, cfg->rate, rng);
           break;
         case SOURCE_CLICKS:
           noise_clicks (scratch, n, cfg->rate, rng);
+          break;
+        case SOURCE_BABBLE:
+          noise_babble (scratch, scratch2, n, speech, rng);
+          break;
+        case SOURCE_TONES:
+          noise_tones (scratch, n, cfg->rate, rng);
           break;
         case SOURCE_COLORED:
         default:
@@ -875,12 +1014,13 @@ ae_mix_example_full (const AeClipSet * speech, const AeClipSet * noise,
     noise_buf = own_noise;
   }
 
-  /* Noise first, at unit-ish power; scratch is free again after it. */
+  /* Noise first, at unit-ish power; scratch and clean (not yet written)
+   * are its working space and free again after it. */
   if (clean_only)
     memset (noise_buf, 0, n_samples * sizeof (float));
   else
-    info->n_noise_sources = build_noise (noise_buf, scratch, n_samples,
-        noise, cfg, &rng_noise);
+    info->n_noise_sources = build_noise (noise_buf, scratch, clean,
+        n_samples, speech, noise, cfg, &rng_noise);
 
   /* Speech: the target, then (optionally) the reverberant version of it
    * in scratch, which is what the noisy side hears. */

@@ -6,7 +6,8 @@
  * gaps, then speed perturbation, random EQ, band-limiting, all of which the
  * clean target shares.  Reverberation, when drawn, goes into the noisy
  * input only: the target stays dry.  Noise: a sum of 1 to 3 sources (a
- * recorded or generated noise clip, coloured noise, mains hum, clicks),
+ * recorded or generated noise clip at a random speed, coloured noise,
+ * mains hum, clicks, babble of other talkers, alarm-like tones),
  * with slow level changes and random EQ, scaled to a random SNR.  Last, a
  * random overall level.
  *
@@ -57,6 +58,12 @@ typedef struct
   float weight_colored;         /* slope -6 .. +3 dB/octave */
   float weight_hum;             /* 50/60 Hz +-1 % with random harmonics */
   float weight_clicks;          /* keyboard-like clicks and bursts */
+  float weight_babble;          /* 4-10 talkers of the speech set at once */
+  float weight_tones;           /* alarms, sirens, beeps, whistles */
+  float p_noise_speed;          /* a noise clip played at a speed in
+                                 * [noise_speed_min, noise_speed_max]:
+                                 * its spectrum and texture shift */
+  float noise_speed_min, noise_speed_max;
   float p_noise_am;             /* slow random level changes, 3-20 dB */
   float p_noise_eq;             /* 1-3 biquads on the noise sum */
 
@@ -67,13 +74,15 @@ typedef struct
 /* Defaults for @rate: SNR -5..25 dB, level -40..-1 dBFS, gaps up to
  * 0.5 s, speed 0.85-1.15 (p 0.5), clip gain +-3 dB (p 0.5), EQ (p 0.5,
  * +-12 dB), band-limit (p 0.15), reverb (p 0.15), up to 3 noise sources
- * (weights clip 0.55, colored 0.25, hum 0.1, clicks 0.1), AM (p 0.3),
- * noise EQ (p 0.4), noise only 0.05, clean only 0.05. */
+ * (weights clip 0.45, colored 0.2, hum 0.1, clicks 0.1, babble 0.1,
+ * tones 0.05), noise clips at speed 0.7-1.4 (p 0.5), AM (p 0.3), noise EQ
+ * (p 0.4), noise only 0.05, clean only 0.05. */
 void ae_mix_config_init_default (AeMixConfig * cfg, guint rate);
 
 /* Turns every augmentation off, for tests and validation sets: no speed,
  * clip gain, EQ, band-limit or reverb; exactly one noise source, a noise
- * clip (white noise when the noise set is empty); no AM or noise EQ; never
+ * clip at its own speed (white noise when the noise set is empty); no AM
+ * or noise EQ; never
  * noise-only or clean-only.  Kept: the SNR range, the level range and the
  * gaps, which are what a mixture is, not augmentation.  With it,
  * noisy == clean + noise exactly. */
