@@ -27,6 +27,7 @@
 #define N_ALLPASSES 2
 #define TONE_TABLE_SIZE 1024
 #define TONE_BLOCK 32           /* samples between pitch updates */
+#define TONE_MAX_HZ 0.4         /* highest fundamental, in units of the rate */
 
 enum
 {
@@ -782,23 +783,12 @@ noise_tones (float *out, gsize n, double rate, AeRng * rng)
   float table[TONE_TABLE_SIZE + 1];
   double f0 = log_range (rng, 300.0, 3500.0);
   guint n_harm = 1 + (guint) ae_rng_below (rng, 4), k, j, mode;
-  double lfo_hz, depth_oct, lfo_phase, phase = 0.0;
+  double lfo_hz, depth_oct, lfo_phase, f_top, phase = 0.0;
   gboolean keyed = chance (rng, 0.5f);
   double period = log_range (rng, 0.15, 1.5) * rate;
   double duty = ae_rng_range (rng, 0.3, 0.7);
   double ramp = 0.005 * rate;
   gsize i;
-
-  memset (table, 0, sizeof (table));
-  for (k = 1; k <= n_harm; k++) {
-    double amp = k == 1 ? 1.0 : ae_rng_uniform (rng) / k;
-
-    if (k * f0 * 1.2 >= rate / 2.0)
-      break;                    /* no harmonic may alias, even swept up */
-    for (j = 0; j < TONE_TABLE_SIZE; j++)
-      table[j] += (float) (amp * sin (2.0 * G_PI * k * j / TONE_TABLE_SIZE));
-  }
-  table[TONE_TABLE_SIZE] = table[0];
 
   mode = (guint) ae_rng_below (rng, 3);       /* steady, siren, warble */
   lfo_hz = mode == 1 ? log_range (rng, 0.1, 2.0) : log_range (rng, 4.0,
@@ -806,10 +796,23 @@ noise_tones (float *out, gsize n, double rate, AeRng * rng)
   depth_oct = mode == 1 ? ae_rng_range (rng, 0.1, 1.0) :
       mode == 2 ? ae_rng_range (rng, 0.01, 1.0 / 12.0) : 0.0;
   lfo_phase = ae_rng_range (rng, 0.0, 1.0);
+  f_top = MIN (f0 * pow (2.0, depth_oct), TONE_MAX_HZ * rate);
+
+  memset (table, 0, sizeof (table));
+  for (k = 1; k <= n_harm; k++) {
+    double amp = k == 1 ? 1.0 : ae_rng_uniform (rng) / k;
+
+    if (k > 1 && k * f_top >= 0.45 * rate)
+      break;                    /* no harmonic may alias, even swept up */
+    for (j = 0; j < TONE_TABLE_SIZE; j++)
+      table[j] += (float) (amp * sin (2.0 * G_PI * k * j / TONE_TABLE_SIZE));
+  }
+  table[TONE_TABLE_SIZE] = table[0];
+
   for (i = 0; i < n; i += TONE_BLOCK) {
     double t = (double) i / rate;
     double lfo = sin (2.0 * G_PI * (lfo_hz * t + lfo_phase));
-    double f = MIN (f0 * pow (2.0, depth_oct * lfo), 0.4 * rate);
+    double f = MIN (f0 * pow (2.0, depth_oct * lfo), TONE_MAX_HZ * rate);
     double inc = f * TONE_TABLE_SIZE / rate;
     gsize end = MIN (i + TONE_BLOCK, n), m;
 
