@@ -4,8 +4,10 @@
  * kHz WAV) and sox (a stereo 44.1 kHz FLAC with a different tone in each
  * channel, 8 kHz Ogg pink noise, a 1 kHz sine), plus broken files.  The
  * loader is checked against libsndfile reads of the same files, the mixer
- * against the SNR definition in mixer.h computed here independently, and
- * the background loader against direct fills.  Mixer seeds come from
+ * against the SNR definition in mixer.h computed here independently and
+ * its noise sources against hand-made sine clips (speed, babble) and a
+ * spectral-flatness bound (tones), and the background loader against
+ * direct fills.  Mixer seeds come from
  * g_test_rand_int, so they change on every run; --seed replays one.
  *
  * Without espeak-ng or sox the whole test is skipped (exit 77).
@@ -858,8 +860,7 @@ test_mixer_noise_speed (void)
 
 /* Babble from a "speech" set of 12 sines at distinct frequencies: all
  * its power lies at those frequencies, and 2 to 10 of them sound (4 to
- * 10 talkers drawn with replacement), none more than 6 dB above
- * another's single-talker level, unless two talkers drew the same clip. */
+ * 10 talkers drawn with replacement, so two may share a tone). */
 static void
 test_mixer_babble (void)
 {
