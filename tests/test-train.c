@@ -521,10 +521,15 @@ test_fit_synth_loss (void)
   g_free (err);
   steps = g_array_new (FALSE, FALSE, sizeof (guint64));
   sdri = read_log_column (dir, "log.csv", 3, steps);
+  /* the last three validations, not one: a tiny model's single check
+   * moves by half a dB from one to the next */
+  g_assert_cmpuint (sdri->len, >=, 4);
   first = g_array_index (sdri, gdouble, 0);
-  last = g_array_index (sdri, gdouble, sdri->len - 1);
-  g_test_message ("seed %u: val SI-SDRi %.2f dB at step 20, %.2f dB at "
-      "step 200", seed, first, last);
+  last = (g_array_index (sdri, gdouble, sdri->len - 1) +
+      g_array_index (sdri, gdouble, sdri->len - 2) +
+      g_array_index (sdri, gdouble, sdri->len - 3)) / 3.0;
+  g_test_message ("seed %u: val SI-SDRi %.2f dB at step 20, %.2f dB over "
+      "steps 160-200", seed, first, last);
   g_assert_cmpfloat (last, >, first + 1.0);
   g_array_unref (sdri);
   g_array_unref (steps);
