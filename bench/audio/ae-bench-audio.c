@@ -543,6 +543,37 @@ report (Bench * b, const BenchRunConfig * run, const int *snrs,
 
 /* ---- main ---- */
 
+/* One row per system and item: what the tables average, so that a mean
+ * can be traced to the voices and noises that make it. */
+static char *
+items_tsv (const Bench * b)
+{
+  GString *s = g_string_new ("system\trate\tid\tvoice\tnoise\tsnr_db\t"
+      "si_sdr_in\tsi_sdr_out\tstoi_in\tstoi_out\n");
+  guint s_i, i;
+
+  for (s_i = 0; s_i < b->n_systems; s_i++) {
+    const BenchSystem *sys = b->systems->pdata[s_i];
+
+    for (i = 0; i < b->items->len; i++) {
+      const BenchItem *item = b->items->pdata[i];
+      const Result *res = &b->results[s_i * b->items->len + i];
+
+      if (!res->scored)
+        continue;
+      g_string_append_printf (s, "%s\t%u\t%s\t%s\t%s\t", sys->name,
+          item->rate, item->id, item->voice, item->noise);
+      if (item->snr_db == BENCH_CLEAN)
+        g_string_append (s, "clean");
+      else
+        g_string_append_printf (s, "%d", item->snr_db);
+      g_string_append_printf (s, "\t%.3f\t%.3f\t%.4f\t%.4f\n",
+          b->in_si_sdr[i], res->si_sdr, b->in_stoi[i], res->stoi);
+    }
+  }
+  return g_string_free (s, FALSE);
+}
+
 static void
 progress (guint done, guint total)
 {
@@ -579,7 +610,7 @@ main (int argc, char **argv)
   char *out_dir = g_strdup ("bench/out/audio");
   char *report_path = g_strdup ("bench/out/audio-results.md");
   char *plugin_path = g_strdup ("build/gst");
-  char *ae_model = NULL;
+  char *ae_model = NULL, *items_path = NULL;
   char *speex = NULL, *systems_opt = NULL, *rates_opt = NULL;
   char *model = g_strdup ("../shared/data/audio/peer-models/rnnoise-models/"
       "somnolent-hogwash-2018-09-01/sh.rnnn");
@@ -594,6 +625,9 @@ main (int argc, char **argv)
         "Work directory (default bench/out/audio)", "DIR"},
     {"report", 0, 0, G_OPTION_ARG_FILENAME, &report_path,
         "Markdown report (default bench/out/audio-results.md)", "FILE"},
+    {"items", 0, 0, G_OPTION_ARG_FILENAME, &items_path,
+        "Also write every item's scores, one row per system, as TSV",
+        "FILE"},
     {"model", 0, 0, G_OPTION_ARG_FILENAME, &ae_model,
         "aedenoise's model= (default: the embedded ones)", "FILE"},
     {"plugin-path", 0, 0, G_OPTION_ARG_FILENAME, &plugin_path,
@@ -874,6 +908,14 @@ main (int argc, char **argv)
     fprintf (stderr, "report written to %s\n", report_path);
   }
   g_free (text);
+  if (items_path != NULL) {
+    text = items_tsv (&b);
+    if (!g_file_set_contents (items_path, text, -1, &error)) {
+      fprintf (stderr, "ae-bench-audio: %s\n", error->message);
+      g_clear_error (&error);
+    }
+    g_free (text);
+  }
   g_free (command);
   return 0;
 }
