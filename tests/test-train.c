@@ -515,9 +515,9 @@ test_fit_synth_loss (void)
   fit = fit_tiny ();
   seed = g_test_rand_int ();
   g_assert_cmpint (ae_train (dir, NULL, &err, "%s -o model.safetensors "
-          "--log log.csv --seed %u --steps 300 --val-every 20 --val-examples 16 "
-          "--batch 4 --lr 1e-2 --warmup 0 --sisdr-weight 1 "
-          "--spectral-weight 10",
+          "--log log.csv --seed %u --steps 300 --val-every 20 "
+          "--val-examples 16 --batch 4 --lr 1e-2 --warmup 0 "
+          "--sisdr-weight 1 --spectral-weight 10",
           fit, seed), ==, 0);
   g_free (err);
   steps = g_array_new (FALSE, FALSE, sizeof (guint64));
