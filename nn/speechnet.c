@@ -106,6 +106,44 @@ ae_speechnet_init (AeSpeechNet * net, const AeSpeechArch * a,
   return TRUE;
 }
 
+gboolean
+ae_speechnet_copy_layers (const AeSpeechNet * dst, float *dst_params,
+    const AeSpeechNet * src, const float *src_params, GError ** error)
+{
+  AeSpeechArch grown = src->arch;
+  int i, j;
+
+  grown.n_blocks = dst->arch.n_blocks;
+  if (src->arch.n_blocks > dst->arch.n_blocks
+      || memcmp (&grown, &dst->arch, sizeof (grown)) != 0) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARCH,
+        "speech architecture: only the number of blocks may grow (from "
+        "%d bands, width %d, code %d, %d blocks, kernel %d to %d, %d, %d, "
+        "%d, %d)", src->arch.n_bands, src->arch.width, src->arch.code,
+        src->arch.n_blocks, src->arch.kernel, dst->arch.n_bands,
+        dst->arch.width, dst->arch.code, dst->arch.n_blocks,
+        dst->arch.kernel);
+    return FALSE;
+  }
+  for (i = 0; i < src->n_layers; i++) {
+    const AeSpeechLayer *s = &src->layers[i];
+
+    for (j = 0; j < dst->n_layers; j++)
+      if (strcmp (dst->layers[j].name, s->name) == 0)
+        break;
+    /* Equal architectures but for the block count give equal shapes. */
+    g_assert (j < dst->n_layers && dst->layers[j].c_in == s->c_in
+        && dst->layers[j].c_out == s->c_out
+        && dst->layers[j].kernel == s->kernel);
+    memcpy (dst_params + dst->layers[j].weight_offset,
+        src_params + s->weight_offset,
+        sizeof (float) * s->kernel * s->c_in * s->c_out);
+    memcpy (dst_params + dst->layers[j].bias_offset,
+        src_params + s->bias_offset, sizeof (float) * s->c_out);
+  }
+  return TRUE;
+}
+
 gsize
 ae_speechnet_macs_per_frame (const AeSpeechNet * net)
 {

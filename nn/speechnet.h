@@ -119,6 +119,15 @@ void ae_speech_acts_reset (AeSpeechActs * acts, const AeSpeechNet * net);
 void ae_speechnet_init_params (const AeSpeechNet * net, float *params,
     guint64 seed);
 
+/* Copies every layer of @src into the layer of the same name in @dst, for
+ * growing a trained network deeper: @dst may have more residual blocks
+ * than @src, everything else equal.  Layers only @dst has keep whatever
+ * @dst_params held (ae_speechnet_init_params starts a block near the
+ * identity, so the grown network begins close to @src's function).  FALSE
+ * with @error set when the architectures differ otherwise. */
+gboolean ae_speechnet_copy_layers (const AeSpeechNet * dst, float *dst_params,
+    const AeSpeechNet * src, const float *src_params, GError ** error);
+
 /* Multiply-adds per frame: the cost of the network alone. */
 gsize ae_speechnet_macs_per_frame (const AeSpeechNet * net);
 

@@ -6,6 +6,8 @@
  *   - mix = 0 and bypass give the delayed dry signal bit for bit;
  *   - parity: the one-frame streaming path and the batched training path
  *     (different conv1d code paths) agree on the output;
+ *   - growing a network deeper keeps its function while the new blocks
+ *     are zero, and refuses any other change of architecture;
  *   - save and load give the same model, and the loader names what is
  *     wrong with a file whose tensors do not fit its architecture.
  */
@@ -187,6 +189,85 @@ test_network_gradients (void)
   ae_free (dparams);
   ae_free (r);
   ae_free (features);
+}
+
+/* Output rows of a forward pass over @features, (n, t, F + 1). */
+static float *
+forward_outputs (const AeSpeechNet * net, const float *params,
+    const float *features, int n, int t)
+{
+  int cols = net->arch.n_bands + 1, s;
+  AeSpeechActs acts;
+  float *out = ae_alloc_floats ((gsize) n * t * cols);
+
+  g_assert_true (ae_speech_acts_alloc (&acts, net, n, t, FALSE));
+  for (s = 0; s < n; s++)
+    memcpy (ae_speech_acts_row (&acts, net, net->in_buf, s),
+        features + (gsize) s * t * net->arch.n_bands,
+        sizeof (float) * t * net->arch.n_bands);
+  ae_speechnet_forward (net, &acts, params);
+  for (s = 0; s < n; s++)
+    memcpy (out + (gsize) s * t * cols,
+        ae_speech_acts_row (&acts, net, net->out_buf, s),
+        sizeof (float) * t * cols);
+  ae_speech_acts_free (&acts);
+  return out;
+}
+
+static void
+test_grow_blocks (void)
+{
+  AeSpeechArch small = { 6, 10, 7, 2, 3 }, deep = small, wide = small;
+  AeSpeechNet src, dst, other;
+  int n = 2, t = 40, i;
+  gsize n_out = (gsize) n * t * (small.n_bands + 1);
+  float *src_params, *dst_params, *features, *want, *got;
+  GError *error = NULL;
+
+  deep.n_blocks = 4;
+  g_assert_true (ae_speechnet_init (&src, &small, NULL));
+  g_assert_true (ae_speechnet_init (&dst, &deep, NULL));
+  src_params = ae_alloc_floats (src.n_params);
+  dst_params = ae_alloc_floats (dst.n_params);
+  features = ae_alloc_floats ((gsize) n * t * small.n_bands);
+  random_fill (src_params, src.n_params, 0.3f);
+  random_fill (features, (gsize) n * t * small.n_bands, 1.0f);
+  ae_speechnet_init_params (&dst, dst_params, 5);
+  g_assert_true (ae_speechnet_copy_layers (&dst, dst_params, &src,
+          src_params, &error));
+  g_assert_no_error (error);
+
+  /* With the new blocks' weights at zero each adds exactly nothing, so the
+   * grown network is the small one, bit for bit. */
+  for (i = 0; i < dst.n_layers; i++) {
+    const AeSpeechLayer *l = &dst.layers[i];
+    if (strcmp (l->name, "block2") == 0 || strcmp (l->name, "block3") == 0)
+      memset (dst_params + l->weight_offset, 0,
+          sizeof (float) * l->kernel * l->c_in * l->c_out);
+  }
+  want = forward_outputs (&src, src_params, features, n, t);
+  got = forward_outputs (&dst, dst_params, features, n, t);
+  g_assert_cmpmem (want, n_out * sizeof (float), got, n_out * sizeof (float));
+
+  /* Shrinking, or any change but the block count, is refused. */
+  g_assert_false (ae_speechnet_copy_layers (&src, src_params, &dst,
+          dst_params, &error));
+  g_assert_error (error, AE_ERROR, AE_ERROR_ARCH);
+  g_clear_error (&error);
+  wide.width = 12;
+  wide.n_blocks = 4;
+  g_assert_true (ae_speechnet_init (&other, &wide, NULL));
+  g_assert_false (ae_speechnet_copy_layers (&other, dst_params, &src,
+          src_params, &error));
+  g_assert_error (error, AE_ERROR, AE_ERROR_ARCH);
+  g_assert_nonnull (strstr (error->message, "width 10"));
+  g_clear_error (&error);
+
+  ae_free (src_params);
+  ae_free (dst_params);
+  ae_free (features);
+  ae_free (want);
+  ae_free (got);
 }
 
 static float *
@@ -496,6 +577,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/speech/network-gradients", test_network_gradients);
+  g_test_add_func ("/speech/grow-blocks", test_grow_blocks);
   g_test_add_func ("/speech/stream-split-identity",
       test_stream_split_identity);
   g_test_add_func ("/speech/stream-reconstruction-latency",

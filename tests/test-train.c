@@ -890,6 +890,65 @@ test_refusals (void)
   }
 }
 
+/* --init with a shallower model grows it: every tensor it has is carried
+ * over (a step too small to move them), the new block is added, and any
+ * other change of architecture is refused by name. */
+static void
+test_grow_blocks (void)
+{
+  gchar *dir, *fit, *err = NULL;
+  AeSafetensors *small, *grown;
+  guint i;
+
+  if (!require_tools ())
+    return;
+  dir = new_work_dir ("grow");
+  fit = fit_tiny ();
+  g_assert_cmpint (ae_train (dir, NULL, NULL, "%s --steps 20 -o "
+          "small.safetensors", fit), ==, 0);
+  g_assert_cmpint (ae_train (dir, NULL, &err, "%s --blocks 2 --steps 1 "
+          "--val-every 1 --lr 1e-12 --warmup 0 --init small.safetensors "
+          "-o grown.safetensors", fit), ==, 0);
+  g_assert_nonnull (strstr (err, "has 1 blocks; blocks 1 to 1 start near "
+          "the identity"));
+  g_clear_pointer (&err, g_free);
+
+  small = open_weights (dir, "small.safetensors");
+  grown = open_weights (dir, "grown.safetensors");
+  g_assert_cmpint (ae_safetensors_find_tensor (small, "block1.weight"), <, 0);
+  g_assert_cmpint (ae_safetensors_find_tensor (grown, "block1.weight"), >=,
+      0);
+  for (i = 0; i < ae_safetensors_get_n_tensors (small); i++) {
+    const gchar *name = ae_safetensors_get_tensor_name (small, i);
+    int rank = ae_safetensors_get_tensor_rank (small, i);
+    const gint64 *shape = ae_safetensors_get_tensor_shape (small, i);
+    gsize count = ae_safetensors_get_tensor_n_elements (small, i), k;
+    float *a = g_new (float, MAX (count, 1));
+    float *b = g_new (float, MAX (count, 1));
+
+    g_assert_true (ae_safetensors_copy_f32 (small, name, rank, shape, a,
+            NULL));
+    g_assert_true (ae_safetensors_copy_f32 (grown, name, rank, shape, b,
+            NULL));
+    for (k = 0; k < count; k++)
+      g_assert_cmpfloat_with_epsilon (a[k], b[k], 1e-6);
+    g_free (a);
+    g_free (b);
+  }
+  ae_safetensors_free (small);
+  ae_safetensors_free (grown);
+
+  g_assert_cmpint (ae_train (dir, NULL, &err, "%s --width 12 --blocks 2 "
+          "--steps 1 --init small.safetensors -o wide.safetensors", fit), >,
+      0);
+  g_assert_nonnull (strstr (err, "--init small.safetensors: speech "
+          "architecture: only the number of blocks may grow"));
+  g_assert_false (exists_in (dir, "wide.safetensors"));
+  g_free (err);
+  g_free (fit);
+  g_free (dir);
+}
+
 /* Runs @model over @in with the element, file to file, non-live: the
  * element drops its latency and drains at EOS, as eval does. */
 static void
@@ -1153,6 +1212,7 @@ main (int argc, char **argv)
   g_test_add_func ("/train/fit/resume", test_resume);
   g_test_add_func ("/train/fit/sigint", test_sigint);
   g_test_add_func ("/train/fit/refusals", test_refusals);
+  g_test_add_func ("/train/fit/grow-blocks", test_grow_blocks);
   g_test_add_func ("/train/eval/element-parity", test_element_parity);
   g_test_add_func ("/train/score/snr", test_score);
   ret = g_test_run ();

@@ -116,7 +116,8 @@ cmd_fit (int argc, char **argv, GError ** error)
       {"val-examples", 0, 0, G_OPTION_ARG_INT, &o.val_examples,
           "held-out mixtures", "N"},
       {"init", 0, 0, G_OPTION_ARG_FILENAME, &init,
-          "start from a model's weights (fine-tuning; fresh optimiser)",
+          "start from a model's weights (fine-tuning; fresh optimiser); a "
+          "speech model with fewer --blocks grows deeper",
           "MODEL"},
       {"distortion-weight", 0, 0, G_OPTION_ARG_DOUBLE, &distortion_weight,
             "weight of band gains below their target: > 1 makes removing "

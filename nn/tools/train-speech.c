@@ -738,16 +738,27 @@ ae_train_speech (const AeSpeechTrainOptions * opts, GError ** error)
     const AeSpeechConfig *ic = init ? ae_model_get_speech_config (init) : NULL;
     if (!init)
       goto out;
-    if (ic->sample_rate != o.config.sample_rate || ic->hop != o.config.hop
-        || ae_model_get_n_params (init) != net.n_params
-        || memcmp (&ic->arch, &o.config.arch, sizeof (ic->arch)) != 0) {
+    if (ic->sample_rate != o.config.sample_rate || ic->hop != o.config.hop) {
       g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
-          "--init %s: its architecture or rate differs from the one asked "
-          "for", o.init);
+          "--init %s: its rate (%u Hz, hop %u) differs from the one asked "
+          "for (%u Hz, hop %u)", o.init, ic->sample_rate, ic->hop,
+          o.config.sample_rate, o.config.hop);
       ae_model_unref (init);
       goto out;
     }
-    memcpy (params, ae_model_get_params (init), sizeof (float) * net.n_params);
+    /* A file with fewer blocks grows: its layers are copied and the new
+     * blocks keep their near-identity start. */
+    if (!ae_speechnet_copy_layers (&net, params,
+            ae_model_get_speechnet (init), ae_model_get_params (init),
+            error)) {
+      g_prefix_error (error, "--init %s: ", o.init);
+      ae_model_unref (init);
+      goto out;
+    }
+    if (ic->arch.n_blocks < o.config.arch.n_blocks)
+      g_printerr ("ae-train: --init %s has %d blocks; blocks %d to %d start "
+          "near the identity\n", o.init, ic->arch.n_blocks, ic->arch.n_blocks,
+          o.config.arch.n_blocks - 1);
     ae_model_unref (init);
   }
   if (o.resume && !ae_checkpoint_resume (o.resume, "speech", params, &opt,
