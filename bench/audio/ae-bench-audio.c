@@ -610,7 +610,7 @@ main (int argc, char **argv)
   char *out_dir = g_strdup ("bench/out/audio");
   char *report_path = g_strdup ("bench/out/audio-results.md");
   char *plugin_path = g_strdup ("build/gst");
-  char *ae_model = NULL, *items_path = NULL;
+  char *ae_model = NULL, *items_path = NULL, **ae_properties = NULL;
   char *speex = NULL, *systems_opt = NULL, *rates_opt = NULL;
   char *model = g_strdup ("../shared/data/audio/peer-models/rnnoise-models/"
       "somnolent-hogwash-2018-09-01/sh.rnnn");
@@ -630,6 +630,9 @@ main (int argc, char **argv)
         "FILE"},
     {"model", 0, 0, G_OPTION_ARG_FILENAME, &ae_model,
         "aedenoise's model= (default: the embedded ones)", "FILE"},
+    {"ae-property", 0, 0, G_OPTION_ARG_STRING_ARRAY, &ae_properties,
+        "Set an aedenoise property (repeatable; default: its defaults)",
+        "NAME=VALUE"},
     {"plugin-path", 0, 0, G_OPTION_ARG_FILENAME, &plugin_path,
         "Where libgstae.so is (default build/gst; for the report)", "DIR"},
     {"speex", 0, 0, G_OPTION_ARG_FILENAME, &speex,
@@ -725,6 +728,7 @@ main (int argc, char **argv)
   /* the systems: runnable ones first, in table order */
   run_config.gst_plugin_path = plugin_path;
   run_config.ae_model = ae_model;
+  run_config.ae_properties = ae_properties;
   run_config.speex_path = speex;
   run_config.rnnoise_model = model;
   all_systems = bench_systems_new (&run_config);

@@ -73,6 +73,7 @@ typedef struct
   const char *speex_path;       /* build-bench/bench/audio/speex-denoise */
   const char *rnnoise_model;    /* *.rnnn for arnndn */
   const char *ae_model;         /* aedenoise model=, or NULL: embedded */
+  char **ae_properties;         /* more aedenoise NAME=VALUE, or NULL */
 } BenchRunConfig;
 
 typedef struct

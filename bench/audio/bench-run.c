@@ -187,6 +187,11 @@ bench_run_argv (const BenchRunConfig * config, const BenchSystem * system,
         if (g_str_equal (name, "aedenoise") && config->ae_model)
           g_ptr_array_add (a, g_strdup_printf ("model=%s",
                   config->ae_model));
+        if (g_str_equal (name, "aedenoise") && config->ae_properties) {
+          char **p;
+          for (p = config->ae_properties; *p; p++)
+            ADD (*p);
+        }
       }
       ADD ("!");
       ADD ("audioconvert");
