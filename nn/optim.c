@@ -43,7 +43,9 @@ ae_optimizer_init (AeOptimizer * opt, const AeOptimConfig * config,
   opt->n_params = n_params;
   opt->m = ae_alloc_floats (n_params);
   opt->v = ae_alloc_floats (n_params);
-  return opt->m && opt->v;
+  if (config->ema_decay > 0.0f)
+    opt->ema = ae_alloc_floats (n_params);
+  return opt->m && opt->v && (config->ema_decay <= 0.0f || opt->ema);
 }
 
 void
@@ -51,6 +53,7 @@ ae_optimizer_clear (AeOptimizer * opt)
 {
   ae_free (opt->m);
   ae_free (opt->v);
+  ae_free (opt->ema);
   memset (opt, 0, sizeof (*opt));
 }
 
@@ -68,7 +71,6 @@ ae_optimizer_step (AeOptimizer * opt, float *params, const float *grads,
       opt->m[i] = c->beta1 * opt->m[i] + g;
       params[i] -= lr * opt->m[i];
     }
-    return;
   } else {
     /* Bias corrections folded into the step size (Kingma and Ba, 2.1). */
     double bc1 = 1.0 - pow (c->beta1, (double) opt->step);
@@ -86,6 +88,25 @@ ae_optimizer_step (AeOptimizer * opt, float *params, const float *grads,
       params[i] -= alpha * opt->m[i] / (sqrtf (opt->v[i]) + eps);
     }
   }
+  if (opt->ema) {
+    float d = c->ema_decay;
+
+    for (i = 0; i < opt->n_params; i++)
+      opt->ema[i] = d * opt->ema[i] + (1.0f - d) * params[i];
+  }
+}
+
+void
+ae_optimizer_start_average (AeOptimizer * opt, const float *params)
+{
+  if (opt->ema)
+    memcpy (opt->ema, params, sizeof (float) * opt->n_params);
+}
+
+const float *
+ae_optimizer_eval_params (const AeOptimizer * opt, const float *params)
+{
+  return opt->ema ? opt->ema : params;
 }
 
 float

@@ -32,6 +32,7 @@ typedef struct
   float beta2;
   float eps;
   float weight_decay;
+  float ema_decay;              /* > 0: keep an average of the weights */
 } AeOptimConfig;
 
 typedef struct
@@ -40,6 +41,8 @@ typedef struct
   gsize n_params;
   float *m;                     /* first moment / momentum (n_params) */
   float *v;                     /* second moment (n_params); Adam only */
+  float *ema;                   /* the weights' moving average (n_params),
+                                 * NULL when config.ema_decay is 0 */
   guint64 step;                 /* updates done */
 } AeOptimizer;
 
@@ -50,9 +53,20 @@ gboolean ae_optimizer_init (AeOptimizer * opt, const AeOptimConfig * config,
     gsize n_params);
 void ae_optimizer_clear (AeOptimizer * opt);
 
-/* params (n) -= update (grads (n), lr); advances opt->step. */
+/* params (n) -= update (grads (n), lr); advances opt->step.  With an
+ * average kept, then ema = decay ema + (1 - decay) params. */
 void ae_optimizer_step (AeOptimizer * opt, float *params, const float *grads,
     float lr);
+
+/* Starts the average at @params (the initial or --init weights): a
+ * fine-tune's average then never holds the zeros a fresh one would. */
+void ae_optimizer_start_average (AeOptimizer * opt, const float *params);
+
+/* The weights to validate and ship: the average when one is kept (Polyak
+ * averaging: late in a run it generalises better than the last step's
+ * weights, which jitter with the rate), else @params. */
+const float *ae_optimizer_eval_params (const AeOptimizer * opt,
+    const float *params);
 
 /* The rate at @step of @total: linear warm-up over @warmup steps, then the
  * schedule. */

@@ -307,7 +307,7 @@ test_train_manifold (void)
 {
   AeDenseAeConfig c = { 0 };
   AeDenseAeLoss loss = { 0 };
-  AeOptimConfig oc = { AE_OPTIM_SGD, 0.9f, 0.999f, 1e-8f, 0.0f };
+  AeOptimConfig oc = { AE_OPTIM_SGD, 0.9f, 0.999f, 1e-8f, 0.0f, 0.0f };
   AeOptimizer opt;
   AeDenseAe ae;
   AeDenseAeWork w, we;

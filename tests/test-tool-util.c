@@ -2,7 +2,10 @@
 #include "test-tool-util.h"
 
 #include <glib/gstdio.h>
+#include <math.h>
 #include <sys/wait.h>
+
+#include "safetensors.h"
 
 int
 tool_run (const char *program, const char *const *args, char **err)
@@ -68,4 +71,39 @@ tool_remove_tree (const char *path)
     return g_rmdir (path) == 0;
   }
   return g_unlink (path) == 0;
+}
+
+double
+tool_max_tensor_difference (const char *path_a, const char *path_b)
+{
+  GError *error = NULL;
+  AeSafetensors *a = ae_safetensors_new_from_file (path_a, &error);
+  AeSafetensors *b = a ? ae_safetensors_new_from_file (path_b, &error) : NULL;
+  guint i, n;
+  double worst = 0.0;
+
+  g_assert_no_error (error);
+  n = ae_safetensors_get_n_tensors (a);
+  g_assert_cmpuint (n, >, 0);
+  for (i = 0; i < n; i++) {
+    const char *name = ae_safetensors_get_tensor_name (a, i);
+    int rank = ae_safetensors_get_tensor_rank (a, i);
+    const gint64 *shape = ae_safetensors_get_tensor_shape (a, i);
+    gsize count = ae_safetensors_get_tensor_n_elements (a, i), k;
+    float *fa = g_new (float, MAX (count, 1));
+    float *fb = g_new (float, MAX (count, 1));
+
+    g_assert_true (ae_safetensors_copy_f32 (a, name, rank, shape, fa,
+            &error));
+    g_assert_true (ae_safetensors_copy_f32 (b, name, rank, shape, fb,
+            &error));
+    g_assert_no_error (error);
+    for (k = 0; k < count; k++)
+      worst = MAX (worst, fabs ((double) fa[k] - fb[k]));
+    g_free (fa);
+    g_free (fb);
+  }
+  ae_safetensors_free (a);
+  ae_safetensors_free (b);
+  return worst;
 }

@@ -1,5 +1,6 @@
 /* test-tool-util.h: what the end-to-end trainer tests share: running
- * ae-train and gst-launch-1.0, and removing a work folder. */
+ * ae-train and gst-launch-1.0, comparing the weight files it writes, and
+ * removing a work folder. */
 #ifndef TEST_TOOL_UTIL_H
 #define TEST_TOOL_UTIL_H
 
@@ -17,6 +18,11 @@ int tool_run_out (const char *program, const char *const *args, char **out,
 
 /* gst-launch-1.0 -q @pipeline; aborts the test when it fails. */
 void tool_gst_launch (const char *pipeline);
+
+/* The largest difference between a float of @path_a's tensors and the
+ * same float of @path_b's, which must hold every tensor of @path_a (and
+ * may hold more); aborts the test when either cannot be read. */
+double tool_max_tensor_difference (const char *path_a, const char *path_b);
 
 /* Removes @path and everything under it. */
 gboolean tool_remove_tree (const char *path);

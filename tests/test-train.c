@@ -27,6 +27,7 @@
 
 #include "ae.h"
 #include "safetensors.h"
+#include "test-tool-util.h"
 
 static gchar *ae_train_path;    /* the executable under test */
 static gchar *data_dir;         /* the temporary corpus */
@@ -390,6 +391,20 @@ count_different_tensors (const gchar * dir_a, const gchar * dir_b,
   return n_diff;
 }
 
+/* tool_max_tensor_difference of two files in @dir. */
+static double
+max_tensor_difference (const gchar * dir, const gchar * name_a,
+    const gchar * name_b)
+{
+  gchar *a = g_build_filename (dir, name_a, NULL);
+  gchar *b = g_build_filename (dir, name_b, NULL);
+  double d = tool_max_tensor_difference (a, b);
+
+  g_free (a);
+  g_free (b);
+  return d;
+}
+
 /* Column @column of a --log CSV (2: val_loss, 3: val_si_sdri_db), in
  * order. */
 static GArray *
@@ -610,13 +625,14 @@ test_threads_same_weights (void)
 }
 
 /* 60 steps straight, and 40 then 20 more from the step-40 checkpoint,
- * give the same checkpoint bytes (parameters, Adam moments, step, best
- * loss) and the same model weights.  The schedule is constant after a
- * warm-up because a cosine one depends on --steps.  Guards against a
- * resume that restarts the data stream, the warm-up or Adam's bias
- * correction, or forgets the best loss. */
+ * give the same checkpoint bytes (parameters, Adam moments, weight
+ * average with --ema, step, best loss) and the same model weights.  The
+ * schedule is constant after a warm-up because a cosine one depends on
+ * --steps.  Guards against a resume that restarts the data stream, the
+ * warm-up, Adam's bias correction or the average, or forgets the best
+ * loss.  @extra: more options for all three runs. */
 static void
-test_resume (void)
+check_resume (const gchar * extra)
 {
   gchar *straight, *split, *fit, *err = NULL, *ck_a, *ck_b, *args;
   gsize len_a, len_b;
@@ -632,7 +648,7 @@ test_resume (void)
   g_test_message ("seed %u", seed);
   args = g_strdup_printf ("%s -o model.safetensors --seed %u --schedule "
       "constant --warmup 10 --lr 1e-2 --checkpoint ck.safetensors --log "
-      "log.csv", fit, seed);
+      "log.csv %s", fit, seed, extra);
 
   g_assert_cmpint (ae_train (straight, NULL, NULL, "%s --steps 60", args),
       ==, 0);
@@ -652,6 +668,10 @@ test_resume (void)
   g_assert_cmpmem (ck_a, len_a, ck_b, len_b);
   g_free (ck_a);
   g_free (ck_b);
+  ma = open_weights (split, "ck.safetensors");
+  g_assert_cmpint (ae_safetensors_find_tensor (ma, "optim.ema") >= 0, ==,
+      strstr (extra, "--ema") != NULL);
+  ae_safetensors_free (ma);
 
   /* The models' tensors are equal and so is their metadata, except the
    * command line, which records --resume. */
@@ -686,6 +706,67 @@ test_resume (void)
   g_free (fit);
   g_free (straight);
   g_free (split);
+}
+
+static void
+test_resume (void)
+{
+  check_resume ("");
+}
+
+static void
+test_resume_ema (void)
+{
+  check_resume ("--ema 0.9");
+}
+
+/* --ema D: the model written is the weights' average, not the last
+ * step's.  A fine-tune's average starts at the --init weights and moves
+ * at most 1 - D^k of the way the weights went in k steps: after two steps
+ * at D = 0.999, 0.2%, so under 1% of what the plain run's weights moved
+ * (which the last step's weights would fail by a factor of 100).  Keeping
+ * it changes nothing else: the checkpoints' weights and moments are the
+ * plain run's, bit for bit.  Then the decay's range. */
+static void
+test_ema (void)
+{
+  gchar *dir, *fit, *err = NULL;
+  double moved_plain, moved_avg;
+
+  if (!require_tools ())
+    return;
+  dir = new_work_dir ("ema");
+  fit = fit_tiny ();
+  g_assert_cmpint (ae_train (dir, NULL, NULL, "%s --steps 20 -o "
+          "start.safetensors", fit), ==, 0);
+  g_assert_cmpint (ae_train (dir, NULL, NULL, "%s --steps 2 --val-every 1 "
+          "--lr 1e-2 --warmup 0 --init start.safetensors -o "
+          "plain.safetensors --checkpoint plain.ckpt", fit), ==, 0);
+  g_assert_cmpint (ae_train (dir, NULL, &err, "%s --steps 2 --val-every 1 "
+          "--lr 1e-2 --warmup 0 --ema 0.999 --init start.safetensors -o "
+          "avg.safetensors --checkpoint avg.ckpt", fit), ==, 0);
+  g_assert_nonnull (strstr (err, "moving average (decay 0.999)"));
+  g_clear_pointer (&err, g_free);
+  moved_plain = max_tensor_difference (dir, "start.safetensors",
+      "plain.safetensors");
+  moved_avg = max_tensor_difference (dir, "start.safetensors",
+      "avg.safetensors");
+  g_test_message ("largest change: plain %g, average %g", moved_plain,
+      moved_avg);
+  g_assert_cmpfloat (moved_plain, >, 5e-3);
+  g_assert_cmpfloat (moved_avg, >, 0.0);
+  g_assert_cmpfloat (moved_avg, <, 0.01 * moved_plain);
+  g_assert_cmpfloat (max_tensor_difference (dir, "plain.ckpt", "avg.ckpt"),
+      ==, 0.0);
+
+  g_assert_cmpint (ae_train (dir, NULL, &err, "%s --steps 2 --ema 1 -o "
+          "bad.safetensors", fit), >, 0);
+  g_assert_nonnull (strstr (err, "--ema 1: the decay must be at least 0 "
+          "and below 1"));
+  g_assert_false (exists_in (dir, "bad.safetensors"));
+  g_free (err);
+  g_free (fit);
+  g_free (dir);
 }
 
 /* Starts `ae-train ARGS --steps 1000000` in @dir, sends SIGINT some time
@@ -898,7 +979,6 @@ test_grow_blocks (void)
 {
   gchar *dir, *fit, *err = NULL;
   AeSafetensors *small, *grown;
-  guint i;
 
   if (!require_tools ())
     return;
@@ -918,25 +998,10 @@ test_grow_blocks (void)
   g_assert_cmpint (ae_safetensors_find_tensor (small, "block1.weight"), <, 0);
   g_assert_cmpint (ae_safetensors_find_tensor (grown, "block1.weight"), >=,
       0);
-  for (i = 0; i < ae_safetensors_get_n_tensors (small); i++) {
-    const gchar *name = ae_safetensors_get_tensor_name (small, i);
-    int rank = ae_safetensors_get_tensor_rank (small, i);
-    const gint64 *shape = ae_safetensors_get_tensor_shape (small, i);
-    gsize count = ae_safetensors_get_tensor_n_elements (small, i), k;
-    float *a = g_new (float, MAX (count, 1));
-    float *b = g_new (float, MAX (count, 1));
-
-    g_assert_true (ae_safetensors_copy_f32 (small, name, rank, shape, a,
-            NULL));
-    g_assert_true (ae_safetensors_copy_f32 (grown, name, rank, shape, b,
-            NULL));
-    for (k = 0; k < count; k++)
-      g_assert_cmpfloat_with_epsilon (a[k], b[k], 1e-6);
-    g_free (a);
-    g_free (b);
-  }
   ae_safetensors_free (small);
   ae_safetensors_free (grown);
+  g_assert_cmpfloat (max_tensor_difference (dir, "small.safetensors",
+          "grown.safetensors"), <, 1e-6);
 
   g_assert_cmpint (ae_train (dir, NULL, &err, "%s --width 12 --blocks 2 "
           "--steps 1 --init small.safetensors -o wide.safetensors", fit), >,
@@ -1210,6 +1275,8 @@ main (int argc, char **argv)
   g_test_add_func ("/train/fit/threads-same-weights",
       test_threads_same_weights);
   g_test_add_func ("/train/fit/resume", test_resume);
+  g_test_add_func ("/train/fit/resume-ema", test_resume_ema);
+  g_test_add_func ("/train/fit/ema", test_ema);
   g_test_add_func ("/train/fit/sigint", test_sigint);
   g_test_add_func ("/train/fit/refusals", test_refusals);
   g_test_add_func ("/train/fit/grow-blocks", test_grow_blocks);

@@ -27,6 +27,8 @@ ae_checkpoint_save (const char *path, const char *task, const float *params,
   ae_safetensors_writer_add_f32 (w, "optim.m", 1, shape, opt->m);
   if (opt->v)                   /* Adam's second moment; SGD has none */
     ae_safetensors_writer_add_f32 (w, "optim.v", 1, shape, opt->v);
+  if (opt->ema)
+    ae_safetensors_writer_add_f32 (w, "optim.ema", 1, shape, opt->ema);
   ok = ae_safetensors_writer_write_file (w, path, error);
   ae_safetensors_writer_free (w);
   return ok;
@@ -57,6 +59,14 @@ ae_checkpoint_load (const char *path, const char *task, float *params,
       || (opt->v && !ae_safetensors_copy_f32 (st, "optim.v", 1, shape,
               opt->v, error)))
     goto out;
+  /* A run that keeps no average ignores one; a checkpoint without one
+   * starts the average at its weights. */
+  if (opt->ema && ae_safetensors_find_tensor (st, "optim.ema") >= 0) {
+    if (!ae_safetensors_copy_f32 (st, "optim.ema", 1, shape, opt->ema, error))
+      goto out;
+  } else {
+    ae_optimizer_start_average (opt, params);
+  }
   state->step = g_ascii_strtoull (s_step, NULL, 10);
   state->best_val = g_ascii_strtod (s_best, NULL);
   state->bad_vals = atoi (s_bad);

@@ -1,10 +1,10 @@
 /* checkpoint.h: ae-train's checkpoints, shared by every training task.
  *
  * A checkpoint is a safetensors file holding the parameters, the
- * optimiser's moments and the loop's state (step, best validation loss,
- * validations without improvement), tagged with the task, so that
- * --resume continues a run exactly and refuses another task's file.
- * Written atomically, like models.
+ * optimiser's moments (and weight average, with --ema) and the loop's
+ * state (step, best validation loss, validations without improvement),
+ * tagged with the task, so that --resume continues a run exactly and
+ * refuses another task's file.  Written atomically, like models.
  */
 #ifndef AE_CHECKPOINT_H
 #define AE_CHECKPOINT_H
@@ -27,7 +27,8 @@ gboolean ae_checkpoint_save (const char *path, const char *task,
     const float *params, const AeOptimizer * opt,
     const AeCheckpointState * state, GError ** error);
 
-/* Fills @params (opt->n_params floats), @opt's moments and step, and
+/* Fills @params (opt->n_params floats), @opt's moments, weight average
+ * (when @opt keeps one: the checkpoint's, or else @params) and step, and
  * @state.  AE_ERROR_FORMAT naming @path when it is not a checkpoint of
  * @task; AE_ERROR_SHAPE when its sizes differ from the model's. */
 gboolean ae_checkpoint_load (const char *path, const char *task,

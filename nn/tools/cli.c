@@ -40,6 +40,10 @@ ae_cli_optim_add_entries (GOptionContext * ctx, AeCliOptim * a)
         "weight decay", "X"},
     {"momentum", 0, 0, G_OPTION_ARG_DOUBLE, &a->momentum, "SGD momentum",
         "X"},
+    {"ema", 0, 0, G_OPTION_ARG_DOUBLE, &a->ema,
+        "keep a moving average of the weights with this decay per step "
+        "(e.g. 0.999) and validate and save it instead of the last "
+        "step's weights (0: off)", "DECAY"},
     {"seed", 0, 0, G_OPTION_ARG_INT64, &a->seed, "random seed", "N"},
     {"threads", 0, 0, G_OPTION_ARG_INT, &a->threads, "threads (audio-denoise and video-denoise: all cores by default, and the same bits for any count; reconstruct: 1)", "N"},
     {"val-every", 0, 0, G_OPTION_ARG_INT, &a->val_every,
@@ -64,8 +68,14 @@ ae_cli_optim_resolve (const AeCliOptim * a, AeOptimConfig * optim,
         "--schedule %s is unknown (constant, step, cosine)", a->schedule);
     return FALSE;
   }
+  if (!(a->ema >= 0.0 && a->ema < 1.0)) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
+        "--ema %g: the decay must be at least 0 and below 1", a->ema);
+    return FALSE;
+  }
   if (optim->kind == AE_OPTIM_SGD)
     optim->beta1 = (float) a->momentum;
+  optim->ema_decay = (float) a->ema;
   optim->weight_decay = (float) a->weight_decay;
   return TRUE;
 }

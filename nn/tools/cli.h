@@ -15,12 +15,12 @@ gboolean ae_cli_parse (GOptionContext * ctx, int *argc, char ***argv,
     GError ** error);
 
 /* --steps --optimizer --lr --schedule --warmup --clip --weight-decay
- * --momentum --seed --threads --val-every, as parsed. */
+ * --momentum --ema --seed --threads --val-every, as parsed. */
 typedef struct
 {
   int steps, warmup, val_every, threads;
   double epochs;                /* > 0: the task turns it into steps */
-  double lr, clip, weight_decay, momentum;
+  double lr, clip, weight_decay, momentum, ema;
   gint64 seed;
   char *optimizer;              /* NULL: the task's default */
   char *schedule;               /* NULL: the task's default */
@@ -32,7 +32,7 @@ void ae_cli_optim_add_entries (GOptionContext * ctx, AeCliOptim * args);
 
 /* Resolves the names into @optim and @schedule (left alone when not
  * given); SGD takes --momentum as beta1.  FALSE with a message naming the
- * option for an unknown name. */
+ * option for an unknown name or an --ema outside [0, 1). */
 gboolean ae_cli_optim_resolve (const AeCliOptim * args, AeOptimConfig * optim,
     AeScheduleKind * schedule, GError ** error);
 

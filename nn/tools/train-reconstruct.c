@@ -150,6 +150,18 @@ source_draw (Source * src, const AeReconTrainOptions * o, int rows,
     ae_audio_frames_draw (&src->frames, rng, out + (gsize) r * n_in);
 }
 
+static void
+swap_floats (float *a, float *b, gsize n)
+{
+  gsize i;
+
+  for (i = 0; i < n; i++) {
+    float t = a[i];
+    a[i] = b[i];
+    b[i] = t;
+  }
+}
+
 static gboolean
 write_model (const AeDenseAe * ae, const AeReconTrainOptions * o,
     guint64 step, double val_loss, GError ** error)
@@ -278,6 +290,10 @@ ae_train_reconstruct (const AeReconTrainOptions * options, GError ** error)
   ae_dense_ae_draw_normal (&rng, veps, (gsize) nv * c.code);
   ae_rng_init (&rng, ae_rng_derive (o->seed, 0));
   ae_dense_ae_init_weights (&ae, &rng);
+  ae_optimizer_start_average (&opt, ae.params);
+  if (opt.ema)
+    g_printerr ("ae-train: validating and saving the weights' moving "
+        "average (decay %g)\n", o->optim.ema_decay);
   if (o->resume && !ae_checkpoint_resume (o->resume, "reconstruct",
           ae.params, &opt, &state, error))
     goto out;
@@ -304,6 +320,10 @@ ae_train_reconstruct (const AeReconTrainOptions * options, GError ** error)
       AeDenseAeLossParts parts;
       double train_loss = train_count ? train_sum / train_count : NAN;
 
+      /* The layers point into ae.params: the average is swapped in to be
+       * validated and saved, and out again before the checkpoint. */
+      if (opt.ema)
+        swap_floats (ae.params, opt.ema, ae.n_params);
       ae_dense_ae_forward (&ae, &wv, vin, vae ? veps : NULL, nv);
       ae_dense_ae_loss (&ae, &wv, &full, vx, nv, &parts);
       if (!isfinite (parts.total)) {
@@ -330,6 +350,8 @@ ae_train_reconstruct (const AeReconTrainOptions * options, GError ** error)
       } else {
         state.bad_vals++;
       }
+      if (opt.ema)
+        swap_floats (ae.params, opt.ema, ae.n_params);
       train_sum = 0.0;
       train_count = 0;
       state.step = step;

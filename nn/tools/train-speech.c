@@ -761,6 +761,7 @@ ae_train_speech (const AeSpeechTrainOptions * opts, GError ** error)
           o.config.arch.n_blocks - 1);
     ae_model_unref (init);
   }
+  ae_optimizer_start_average (&opt, params);
   if (o.resume && !ae_checkpoint_resume (o.resume, "speech", params, &opt,
           &state, error))
     goto out;
@@ -796,6 +797,9 @@ ae_train_speech (const AeSpeechTrainOptions * opts, GError ** error)
       o.seq_frames;
   g_printerr ("ae-train: %" G_GSIZE_FORMAT " parameters, %d bands, %.1f "
       "MFLOP per step\n", net.n_params, f, flops_per_step / 1e6);
+  if (opt.ema)
+    g_printerr ("ae-train: validating and saving the weights' moving "
+        "average (decay %g)\n", o.optim.ema_decay);
   ae_progress_init (&progress, start_step, o.steps, o.batch, flops_per_step);
 
   while (state.step < o.steps
@@ -825,7 +829,8 @@ ae_train_speech (const AeSpeechTrainOptions * opts, GError ** error)
 
     if (state.step % o.val_every == 0 || state.step == o.steps) {
       double val_loss, si_sdri;
-      AeModel *model = ae_model_new_speech (&o.config, params, NULL, error);
+      AeModel *model = ae_model_new_speech (&o.config,
+          ae_optimizer_eval_params (&opt, params), NULL, error);
       if (!model)
         goto out;
       validate (&val, &lc, &net, model, &val_loss, &si_sdri);

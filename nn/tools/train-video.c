@@ -354,6 +354,10 @@ ae_train_video (const AeVideoTrainOptions * options, GError ** error)
     g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT, "optimizer settings");
     goto out;
   }
+  ae_optimizer_start_average (&opt, params);
+  if (opt.ema)
+    g_printerr ("ae-train: validating and saving the weights' moving "
+        "average (decay %g)\n", o->optim.ema_decay);
   if (o->resume && !ae_checkpoint_resume (o->resume, "video-denoise",
           params, &opt, &state, error))
     goto out;
@@ -401,7 +405,8 @@ ae_train_video (const AeVideoTrainOptions * options, GError ** error)
 
     if (state.step % o->val_every == 0 || state.step == o->steps) {
       double psnrs[N_VAL_SIGMAS];
-      double val_loss = validate (&val, o, &net, params, pool, psnrs);
+      const float *kept = ae_optimizer_eval_params (&opt, params);
+      double val_loss = validate (&val, o, &net, kept, pool, psnrs);
       gboolean best = val_loss < state.best_val;
 
       ae_progress_break (&progress);
@@ -422,7 +427,7 @@ ae_train_video (const AeVideoTrainOptions * options, GError ** error)
       if (best) {
         state.best_val = val_loss;
         state.bad_vals = 0;
-        if (!save_model (o, &net, params, &train, state.step, psnrs, error))
+        if (!save_model (o, &net, kept, &train, state.step, psnrs, error))
           goto out;
       } else {
         state.bad_vals++;
