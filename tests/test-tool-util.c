@@ -107,3 +107,18 @@ tool_max_tensor_difference (const char *path_a, const char *path_b)
   ae_safetensors_free (b);
   return worst;
 }
+
+void
+tool_check_weight_average (const char *frozen, const char *plain,
+    const char *avg, const char *plain_checkpoint, const char *avg_checkpoint)
+{
+  double moved_plain = tool_max_tensor_difference (frozen, plain);
+  double moved_avg = tool_max_tensor_difference (frozen, avg);
+
+  g_test_message ("largest change: plain %g, average %g", moved_plain,
+      moved_avg);
+  g_assert_cmpfloat (moved_plain, >, 1e-3);
+  g_assert_cmpfloat (moved_avg, <, 0.01 * moved_plain);
+  g_assert_cmpfloat (tool_max_tensor_difference (plain_checkpoint,
+          avg_checkpoint), ==, 0.0);
+}

@@ -24,6 +24,17 @@ void tool_gst_launch (const char *pipeline);
  * may hold more); aborts the test when either cannot be read. */
 double tool_max_tensor_difference (const char *path_a, const char *path_b);
 
+/* What every trainer's --ema test checks, given three runs from one start
+ * and seed: @frozen (rate about 0, or the --init file), @plain and @avg
+ * (with a decay and step count that let the average move at most 0.3% of
+ * the way).  The plain model moved; the averaged one moved under 1% as
+ * far (the last step's weights would fail by a factor of 100); and the
+ * averaged run's checkpoint holds the plain run's weights and moments bit
+ * for bit, so keeping the average changed nothing else. */
+void tool_check_weight_average (const char *frozen, const char *plain,
+    const char *avg, const char *plain_checkpoint,
+    const char *avg_checkpoint);
+
 /* Removes @path and everything under it. */
 gboolean tool_remove_tree (const char *path);
 
