@@ -96,6 +96,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_ae_denoise_debug);
 
 #define DEFAULT_MODEL ""
 #define DEFAULT_ATTENUATION_LIMIT 100.0f
+#define DEFAULT_NOISE_FLOOR 100.0f
 #define DEFAULT_MIX 1.0f
 #define DEFAULT_BYPASS FALSE
 #define DEFAULT_VAD_THRESHOLD 0.0f
@@ -105,6 +106,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_ae_denoise_debug);
 
 /* attenuation-limit at or above this is "no limit" for the stream */
 #define MAX_ATTENUATION_LIMIT 100.0f
+/* noise-floor at or above this is "no floor" */
+#define MAX_NOISE_FLOOR 100.0f
 
 /* Frames, at the caps rate, that go through the chain in one pass.  Bounds
  * every scratch buffer, so that buffers of any size need no allocation. */
@@ -118,6 +121,7 @@ enum
   PROP_0,
   PROP_MODEL,
   PROP_ATTENUATION_LIMIT,
+  PROP_NOISE_FLOOR,
   PROP_MIX,
   PROP_BYPASS,
   PROP_VAD_THRESHOLD,
@@ -137,6 +141,7 @@ enum
 typedef struct
 {
   gfloat attenuation_limit_db;
+  gfloat noise_floor_db;
   gfloat mix;
   gboolean bypass;
   gfloat vad_threshold;
@@ -326,6 +331,26 @@ gst_ae_denoise_class_init (GstAeDenoiseClass * klass)
           G_PARAM_STATIC_STRINGS | GST_PARAM_CONTROLLABLE |
           GST_PARAM_MUTABLE_PLAYING));
 
+  /**
+   * GstAeDenoise:noise-floor:
+   *
+   * How far below the speech the noise is turned down, at most, in dB.
+   * Each channel estimates its input's speech-to-noise ratio as it goes
+   * (over about 2 s, from the network's own split of each frame) and
+   * limits the attenuation to noise-floor minus that ratio: noise that is
+   * already quiet beside the speech is turned down less, so pauses keep a
+   * natural background instead of dropping into silence.  Noisy input is
+   * still cleaned as far as the network can.  attenuation-limit, if
+   * lower, still applies.  100 turns the floor off.
+   */
+  g_object_class_install_property (gobject_class, PROP_NOISE_FLOOR,
+      g_param_spec_float ("noise-floor", "Noise floor",
+          "How far below the speech the noise is turned down, at most, in dB "
+          "(the attenuation adapts to the input's speech-to-noise ratio; "
+          "100 = no floor)", 0.0f, MAX_NOISE_FLOOR, DEFAULT_NOISE_FLOOR,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_CONTROLLABLE
+          | GST_PARAM_MUTABLE_PLAYING));
+
   g_object_class_install_property (gobject_class, PROP_MIX,
       g_param_spec_float ("mix", "Mix",
           "Wet/dry: 1 = denoised only, 0 = the (delayed) input only",
@@ -391,6 +416,7 @@ static void
 gst_ae_denoise_init (GstAeDenoise * self)
 {
   self->settings.attenuation_limit_db = DEFAULT_ATTENUATION_LIMIT;
+  self->settings.noise_floor_db = DEFAULT_NOISE_FLOOR;
   self->settings.mix = DEFAULT_MIX;
   self->settings.bypass = DEFAULT_BYPASS;
   self->settings.vad_threshold = DEFAULT_VAD_THRESHOLD;
@@ -566,6 +592,9 @@ gst_ae_denoise_set_property (GObject * object, guint prop_id,
     case PROP_ATTENUATION_LIMIT:
       self->settings.attenuation_limit_db = g_value_get_float (value);
       break;
+    case PROP_NOISE_FLOOR:
+      self->settings.noise_floor_db = g_value_get_float (value);
+      break;
     case PROP_MIX:
       self->settings.mix = g_value_get_float (value);
       break;
@@ -604,6 +633,9 @@ gst_ae_denoise_get_property (GObject * object, guint prop_id, GValue * value,
       break;
     case PROP_ATTENUATION_LIMIT:
       g_value_set_float (value, self->settings.attenuation_limit_db);
+      break;
+    case PROP_NOISE_FLOOR:
+      g_value_set_float (value, self->settings.noise_floor_db);
       break;
     case PROP_MIX:
       g_value_set_float (value, self->settings.mix);
@@ -872,13 +904,17 @@ static void
 audio_engine_apply (GstAeDenoiseEngine * e, const GstAeDenoiseSettings * s)
 {
   gfloat limit = s->attenuation_limit_db;
+  gfloat floor = s->noise_floor_db;
   guint c;
 
   if (limit >= MAX_ATTENUATION_LIMIT)
     limit = AE_ATTENUATION_NO_LIMIT;
+  if (floor >= MAX_NOISE_FLOOR)
+    floor = AE_NOISE_FLOOR_OFF;
 
   for (c = 0; c < e->channels; c++) {
     ae_stream_set_attenuation_limit (e->streams[c], limit);
+    ae_stream_set_noise_floor (e->streams[c], floor);
     ae_stream_set_mix (e->streams[c], s->mix);
     ae_stream_set_bypass (e->streams[c], s->bypass);
     ae_stream_set_vad_gate (e->streams[c], s->vad_threshold,

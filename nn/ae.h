@@ -118,6 +118,14 @@ AeStatus ae_stream_process (AeStream * stream, float *out, const float *in,
  * more) lets the network remove all it can (the default). */
 #define AE_ATTENUATION_NO_LIMIT 200.0f
 void ae_stream_set_attenuation_limit (AeStream * stream, float limit_db);
+/* Noise floor, in dB below the speech: the stream estimates the input's
+ * SNR as it goes (time constant 2 s) and turns the noise down by at most
+ * (@floor_db - SNR) dB, so noise that is already quiet beside the speech
+ * is not gated into silence.  Off until 200 ms of speech has been heard;
+ * the attenuation limit, if lower, still applies.  AE_NOISE_FLOOR_OFF (or
+ * more) turns it off (the default of a new stream). */
+#define AE_NOISE_FLOOR_OFF 200.0f
+void ae_stream_set_noise_floor (AeStream * stream, float floor_db);
 /* Wet/dry: 1 = denoised only, 0 = dry only.  The dry path is the input
  * delayed by the latency, so both stay phase-aligned. */
 void ae_stream_set_mix (AeStream * stream, float wet);

@@ -21,6 +21,13 @@
 #define GATE_ATTACK_MS 5.0f
 #define GATE_RELEASE_MS 50.0f
 
+/* Noise floor: the input SNR is estimated from the network's own split of
+ * each frame into speech (g^2 E) and noise ((1 - g^2) E), averaged with
+ * this time constant; the floor stays off until this much speech (frames
+ * weighted by speech probability) has been heard. */
+#define LEVEL_TIME_MS 2000.0f
+#define LEVEL_MIN_SPEECH_MS 200.0f
+
 struct _AeStream
 {
   AeModel *model;
@@ -46,6 +53,12 @@ struct _AeStream
   gboolean bypass;
   float vad_threshold;
   float vad_hold_frames;
+  float noise_floor_db;         /* >= AE_NOISE_FLOOR_OFF: no floor */
+
+  /* Noise floor state: exponentially weighted sums. */
+  double speech_sum, speech_weight, noise_sum, noise_weight;
+  double level_decay;
+  float min_speech_frames;
 
   /* Gate state. */
   float gate_gain;
@@ -93,6 +106,9 @@ ae_stream_new (AeModel * model, GError ** error)
   s->floor_gain = 0.0f;
   s->wet = 1.0f;
   s->gate_gain = 1.0f;
+  s->noise_floor_db = AE_NOISE_FLOOR_OFF;
+  s->level_decay = exp (-s->frame_ms / LEVEL_TIME_MS);
+  s->min_speech_frames = LEVEL_MIN_SPEECH_MS / s->frame_ms;
   ae_stream_reset (s);
   return s;
 
@@ -133,6 +149,8 @@ ae_stream_reset (AeStream * s)
   s->fill = 0;
   s->gate_gain = 1.0f;
   s->frames_below = 0.0f;
+  s->speech_sum = s->speech_weight = 0.0;
+  s->noise_sum = s->noise_weight = 0.0;
   memset (&s->stats, 0, sizeof (s->stats));
 }
 
@@ -148,6 +166,12 @@ ae_stream_set_attenuation_limit (AeStream * s, float limit_db)
   /* 0 dB: no attenuation at all; very large: no floor. */
   s->floor_gain = limit_db >= AE_ATTENUATION_NO_LIMIT ? 0.0f :
       powf (10.0f, -MAX (limit_db, 0.0f) / 20.0f);
+}
+
+void
+ae_stream_set_noise_floor (AeStream * s, float floor_db)
+{
+  s->noise_floor_db = MAX (floor_db, 0.0f);
 }
 
 void
@@ -194,13 +218,47 @@ gate_step (AeStream * s, float speech_prob)
   return s->gate_gain;
 }
 
+/* The least gain the noise floor allows this frame: the network's gains
+ * split the frame's band energies into speech and noise; their running
+ * levels give the input SNR, and the noise is turned down no further than
+ * noise_floor_db below the speech, that is by at most (floor - SNR) dB.
+ * Returns 0 while the floor is off or too little speech has been heard. */
+static float
+noise_floor_gain (AeStream * s, const float *gains, float speech_prob)
+{
+  double speech = 0.0, noise = 0.0, d = s->level_decay, snr_db, limit_db;
+  int b;
+
+  if (s->noise_floor_db >= AE_NOISE_FLOOR_OFF)
+    return 0.0f;
+  for (b = 0; b < s->n_bands; b++) {
+    double g2 = (double) gains[b] * gains[b];
+
+    speech += g2 * s->energy[b];
+    noise += (1.0 - MIN (g2, 1.0)) * s->energy[b];
+  }
+  s->speech_sum = d * s->speech_sum + speech_prob * speech;
+  s->speech_weight = d * s->speech_weight + speech_prob;
+  s->noise_sum = d * s->noise_sum + noise;
+  s->noise_weight = d * s->noise_weight + 1.0;
+  if (s->speech_weight < s->min_speech_frames)
+    return 0.0f;
+  /* The epsilons keep digital silence finite. */
+  snr_db = 10.0 * log10 ((s->speech_sum / s->speech_weight + 1e-20) /
+      (s->noise_sum / s->noise_weight + 1e-20));
+  limit_db = s->noise_floor_db - snr_db;
+  if (limit_db <= 0.0)
+    return 1.0f;
+  return (float) pow (10.0, -limit_db / 20.0);
+}
+
 /* One analysis frame: in_block completes it; ready receives a hop. */
 static AeStatus
 process_frame (AeStream * s)
 {
   const AeSpeechNet *net = s->net;
   float *features, *out;
-  float speech_prob, gate;
+  float speech_prob, gate, floor_gain;
   AeStatus status = AE_STATUS_OK;
   int i;
 
@@ -228,8 +286,11 @@ process_frame (AeStream * s)
   s->stats.speech_probability = MAX (s->stats.speech_probability,
       speech_prob);
   gate = gate_step (s, speech_prob);
+  /* Not inside MAX, which would evaluate it, and update the sums, twice. */
+  floor_gain = noise_floor_gain (s, out, speech_prob);
+  floor_gain = MAX (floor_gain, s->floor_gain);
   for (i = 0; i < s->n_bands; i++)
-    s->gains[i] = MAX (out[i] * gate, s->floor_gain);
+    s->gains[i] = MAX (out[i] * gate, floor_gain);
   ae_spectrum_apply_gains (&s->sp, s->spec, s->gains);
   ae_spectrum_synthesize (&s->sp, s->ola, s->spec);
 

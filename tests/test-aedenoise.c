@@ -47,6 +47,7 @@ static gboolean have_defaults;
 static gchar *random_model[2];  /* 16 kHz, 48 kHz */
 static gchar *attenuator_model; /* 48 kHz: every gain 0, speech prob 0 */
 static gchar *neutral_model;    /* 48 kHz: every gain 1, speech prob 0 */
+static gchar *splitter_model;   /* 48 kHz: every gain 1/2, speech prob 1 */
 static gchar *garbage_model;
 static gboolean have_tools;
 
@@ -966,17 +967,18 @@ GST_START_TEST (test_controller)
 
 GST_END_TEST;
 
-/* Noise through a model whose gains are all 0: attenuation-limit sets the
- * output level.  6 dB keeps it 6 dB down; 100 silences it; 0 leaves it. */
+/* The level of noise through @model with these settings, against the
+ * input's, between @from_ms and @to_ms. */
 static gdouble
-level_change_db (const gchar * model, gfloat limit, gfloat vad_threshold,
-    guint vad_hold_ms, gsize from_ms, gsize to_ms)
+level_change_db (const gchar * model, gfloat limit, gfloat noise_floor,
+    gfloat vad_threshold, guint vad_hold_ms, gsize from_ms, gsize to_ms)
 {
   Fmt f = { GST_AUDIO_FORMAT_F32, 48000, 1 };
   gsize n = f.rate * 2, n_out;
   float *x = make_signal (&f, n, 0.0f, 0.2f), *y;
   GstElement *e = nonlive_new (&f, NULL, "model", model, "attenuation-limit",
-      limit, "vad-threshold", vad_threshold, "vad-hold", vad_hold_ms, NULL);
+      limit, "noise-floor", noise_floor, "vad-threshold", vad_threshold,
+      "vad-hold", vad_hold_ms, NULL);
   GByteArray *out = nonlive_push (e, &f, x, n, NULL, 0, TRUE, 0);
   gsize a = f.rate * from_ms / 1000, b = f.rate * to_ms / 1000;
   gdouble change;
@@ -992,16 +994,55 @@ level_change_db (const gchar * model, gfloat limit, gfloat vad_threshold,
   return change;
 }
 
+/* A model whose gains are all 0: attenuation-limit sets the output level.
+ * 6 dB keeps it 6 dB down; 100 silences it; 0 leaves it. */
 GST_START_TEST (test_attenuation_limit)
 {
   gdouble d6, d100, d0;
 
-  d6 = level_change_db (attenuator_model, 6.0f, 0.0f, 200, 200, 1800);
-  d100 = level_change_db (attenuator_model, 100.0f, 0.0f, 200, 200, 1800);
-  d0 = level_change_db (attenuator_model, 0.0f, 0.0f, 200, 200, 1800);
+  d6 = level_change_db (attenuator_model, 6.0f, 100.0f, 0.0f, 200, 200, 1800);
+  d100 = level_change_db (attenuator_model, 100.0f, 100.0f, 0.0f, 200, 200,
+      1800);
+  d0 = level_change_db (attenuator_model, 0.0f, 100.0f, 0.0f, 200, 200, 1800);
   fail_unless (d6 > -7.0 && d6 < -5.0, "limit 6 dB: %.2f dB", d6);
   fail_unless (d100 < -60.0, "limit 100 dB: %.2f dB", d100);
   fail_unless (fabs (d0) < 0.5, "limit 0 dB: %.2f dB", d0);
+}
+
+GST_END_TEST;
+
+/* A model that halves every band and is sure of speech splits each frame
+ * into speech g^2 E and noise (1 - g^2) E: an input SNR of
+ * 10 log10 (1/3) = -4.77 dB.  A noise floor of F dB then allows at most
+ * F + 4.77 dB of attenuation: at F = 0 the output sits 4.77 dB down, not
+ * the gains' 6.02.  The floor waits for 200 ms of speech, the attenuation
+ * limit wins where it is lower, and with no speech heard (the attenuator
+ * model) there is no floor. */
+GST_START_TEST (test_noise_floor)
+{
+  gdouble snr_db = 10.0 * log10 (0.25 / 0.75), halved = 20.0 * log10 (0.5);
+  gdouble off, on, early, floor3, limited, no_speech;
+
+  off = level_change_db (splitter_model, 100.0f, 100.0f, 0.0f, 200, 300,
+      1800);
+  on = level_change_db (splitter_model, 100.0f, 0.0f, 0.0f, 200, 300, 1800);
+  floor3 = level_change_db (splitter_model, 100.0f, 3.0f, 0.0f, 200, 300,
+      1800);
+  early = level_change_db (splitter_model, 100.0f, 0.0f, 0.0f, 200, 40, 180);
+  limited = level_change_db (splitter_model, 2.0f, 0.0f, 0.0f, 200, 300,
+      1800);
+  no_speech = level_change_db (attenuator_model, 100.0f, 0.0f, 0.0f, 200,
+      300, 1800);
+  fail_unless (fabs (off - halved) < 0.05, "floor off: %.3f dB", off);
+  fail_unless (fabs (on - snr_db) < 0.05, "floor 0 dB: %.3f dB, not %.3f",
+      on, snr_db);
+  fail_unless (fabs (floor3 - halved) < 0.05,
+      "floor 3 dB (allows 7.77 dB, more than the gains take): %.3f dB",
+      floor3);
+  fail_unless (fabs (early - halved) < 0.05,
+      "before 200 ms of speech: %.3f dB", early);
+  fail_unless (fabs (limited + 2.0) < 0.05, "limit 2 dB: %.3f dB", limited);
+  fail_unless (no_speech < -60.0, "no speech heard: %.2f dB", no_speech);
 }
 
 GST_END_TEST;
@@ -1012,9 +1053,11 @@ GST_START_TEST (test_vad_gate)
 {
   gdouble open, early, late;
 
-  open = level_change_db (neutral_model, 100.0f, 0.0f, 200, 200, 1800);
-  early = level_change_db (neutral_model, 100.0f, 0.5f, 400, 0, 250);
-  late = level_change_db (neutral_model, 100.0f, 0.5f, 400, 1000, 1800);
+  open = level_change_db (neutral_model, 100.0f, 100.0f, 0.0f, 200, 200,
+      1800);
+  early = level_change_db (neutral_model, 100.0f, 100.0f, 0.5f, 400, 0, 250);
+  late = level_change_db (neutral_model, 100.0f, 100.0f, 0.5f, 400, 1000,
+      1800);
   fail_unless (fabs (open) < 0.5, "gate off: %.2f dB", open);
   fail_unless (early > -1.0, "within the hold: %.2f dB", early);
   fail_unless (late < -40.0, "after the hold: %.2f dB", late);
@@ -1482,6 +1525,7 @@ stress_thread (gpointer data)
         break;
       case 2:
         g_object_set (e, "attenuation-limit",
+            (gfloat) g_rand_double_range (r, 0, 100), "noise-floor",
             (gfloat) g_rand_double_range (r, 0, 100), NULL);
         break;
       case 3:
@@ -1621,6 +1665,7 @@ aedenoise_suite (void)
   tcase_add_loop_test (tc, test_bypass, 0, G_N_ELEMENTS (dry_table));
   tcase_add_test (tc, test_controller);
   tcase_add_test (tc, test_attenuation_limit);
+  tcase_add_test (tc, test_noise_floor);
   tcase_add_test (tc, test_vad_gate);
   tcase_add_test (tc, test_messages);
   tcase_add_test (tc, test_model_file);
@@ -1680,6 +1725,8 @@ main (int argc, char **argv)
       -30.0f, -30.0f);
   neutral_model = write_model ("neutral-48k.safetensors", 48000, TRUE,
       30.0f, -30.0f);
+  splitter_model = write_model ("splitter-48k.safetensors", 48000, TRUE,
+      0.0f, 30.0f);
   garbage_model = g_build_filename (tmp_dir, "garbage.safetensors", NULL);
   g_file_set_contents (garbage_model,
       "\x10\x00\x00\x00\x00\x00\x00\x00{not json at all", -1, &err);
