@@ -122,7 +122,8 @@ void ae_stream_set_attenuation_limit (AeStream * stream, float limit_db);
  * SNR as it goes (time constant 2 s) and turns the noise down by at most
  * (@floor_db - SNR) dB, so noise that is already quiet beside the speech
  * is not gated into silence.  Off until 200 ms of speech has been heard;
- * the attenuation limit, if lower, still applies.  AE_NOISE_FLOOR_OFF (or
+ * the estimate runs while the floor is off too, so turning it on acts at
+ * once.  The attenuation limit, if lower, still applies.  AE_NOISE_FLOOR_OFF (or
  * more) turns it off (the default of a new stream). */
 #define AE_NOISE_FLOOR_OFF 200.0f
 void ae_stream_set_noise_floor (AeStream * stream, float floor_db);

@@ -222,15 +222,15 @@ gate_step (AeStream * s, float speech_prob)
  * split the frame's band energies into speech and noise; their running
  * levels give the input SNR, and the noise is turned down no further than
  * noise_floor_db below the speech, that is by at most (floor - SNR) dB.
- * Returns 0 while the floor is off or too little speech has been heard. */
+ * The levels are kept while the floor is off too, so that turning it on
+ * mid-stream starts from the current estimate.  Returns 0 while the floor
+ * is off or too little speech has been heard. */
 static float
 noise_floor_gain (AeStream * s, const float *gains, float speech_prob)
 {
   double speech = 0.0, noise = 0.0, d = s->level_decay, snr_db, limit_db;
   int b;
 
-  if (s->noise_floor_db >= AE_NOISE_FLOOR_OFF)
-    return 0.0f;
   for (b = 0; b < s->n_bands; b++) {
     double g2 = (double) gains[b] * gains[b];
 
@@ -241,7 +241,8 @@ noise_floor_gain (AeStream * s, const float *gains, float speech_prob)
   s->speech_weight = d * s->speech_weight + speech_prob;
   s->noise_sum = d * s->noise_sum + noise;
   s->noise_weight = d * s->noise_weight + 1.0;
-  if (s->speech_weight < s->min_speech_frames)
+  if (s->noise_floor_db >= AE_NOISE_FLOOR_OFF
+      || s->speech_weight < s->min_speech_frames)
     return 0.0f;
   /* The epsilons keep digital silence finite. */
   snr_db = 10.0 * log10 ((s->speech_sum / s->speech_weight + 1e-20) /

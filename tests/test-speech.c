@@ -4,6 +4,7 @@
  *   - streaming: any split of the input gives the same bits;
  *   - unit gains reconstruct the input exactly, delayed by the latency;
  *   - mix = 0 and bypass give the delayed dry signal bit for bit;
+ *   - a noise floor turned on mid-stream acts as if on from the start;
  *   - parity: the one-frame streaming path and the batched training path
  *     (different conv1d code paths) agree on the output;
  *   - growing a network deeper keeps its function while the new blocks
@@ -392,6 +393,40 @@ test_stream_dry_paths (void)
   ae_free (y);
 }
 
+/* The noise floor's level estimate runs while the floor is off, so a
+ * floor turned on mid-stream acts at once and as if it had been on all
+ * along: from two frames after the switch the output is the same, bit for
+ * bit, as a stream's with the floor on from the start (and before it, it
+ * differs: the floor does something here). */
+static void
+test_stream_noise_floor_switch (void)
+{
+  AeModel *model = random_model (16000, 0.3f);
+  AeStream *always = ae_stream_new (model, NULL);
+  AeStream *later = ae_stream_new (model, NULL);
+  guint hop = ae_model_get_hop_samples (model);
+  gsize switch_at = 80 * hop, n = 160 * hop, i, differ = 0;
+  float *x = noise_signal (n), *a = ae_alloc_floats (n);
+  float *b = ae_alloc_floats (n);
+
+  ae_stream_set_noise_floor (always, 0.0f);
+  ae_stream_process (always, a, x, n);
+  ae_stream_process (later, b, x, switch_at);
+  ae_stream_set_noise_floor (later, 0.0f);
+  ae_stream_process (later, b + switch_at, x + switch_at, n - switch_at);
+  for (i = 0; i < switch_at; i++)
+    differ += a[i] != b[i];
+  g_assert_cmpuint (differ, >, hop);
+  for (i = switch_at + 2 * hop; i < n; i++)
+    g_assert_cmpfloat (a[i], ==, b[i]);
+  ae_stream_free (always);
+  ae_stream_free (later);
+  ae_model_unref (model);
+  ae_free (x);
+  ae_free (a);
+  ae_free (b);
+}
+
 /* The training path (batched, sgemm) and the streaming path (one frame,
  * direct loop) must give the same gains: reconstruct offline from the
  * batched network and compare with the stream's output. */
@@ -583,6 +618,8 @@ main (int argc, char **argv)
   g_test_add_func ("/speech/stream-reconstruction-latency",
       test_stream_reconstruction_and_latency);
   g_test_add_func ("/speech/stream-dry-paths", test_stream_dry_paths);
+  g_test_add_func ("/speech/stream-noise-floor-switch",
+      test_stream_noise_floor_switch);
   g_test_add_func ("/speech/stream-batch-parity", test_stream_batch_parity);
   g_test_add_func ("/speech/model-save-load", test_model_save_load);
   g_test_add_func ("/speech/model-refusals", test_model_refusals);
