@@ -123,8 +123,9 @@ void ae_stream_set_attenuation_limit (AeStream * stream, float limit_db);
  * (@floor_db - SNR) dB, so noise that is already quiet beside the speech
  * is not gated into silence.  Off until 200 ms of speech has been heard;
  * the estimate runs while the floor is off too, so turning it on acts at
- * once.  The attenuation limit, if lower, still applies.  AE_NOISE_FLOOR_OFF (or
- * more) turns it off (the default of a new stream). */
+ * once.  The attenuation limit, if lower, still applies.
+ * AE_NOISE_FLOOR_OFF (or more) turns it off (the default of a new
+ * stream). */
 #define AE_NOISE_FLOOR_OFF 200.0f
 void ae_stream_set_noise_floor (AeStream * stream, float floor_db);
 /* Wet/dry: 1 = denoised only, 0 = dry only.  The dry path is the input
