@@ -59,6 +59,11 @@
  *   scale (-200 for digital silence).
  * * `output-rms-db` (#GstValueArray of #G_TYPE_DOUBLE): the same for the
  *   output produced during the interval (which is delayed by the latency).
+ * * `snr-db` (#GstValueArray of #G_TYPE_DOUBLE): one value per channel, the
+ *   input's speech-to-noise ratio in dB as the network splits it (speech
+ *   level while speech is active over the noise level, averaged over the
+ *   last 2 s); the estimate #GstAeDenoise:noise-floor works from. -200
+ *   until 200 ms of speech has been heard.
  *
  * The levels are measured at the model rate.  Building a message allocates,
  * so leave post-messages off where the streaming thread must not.
@@ -157,6 +162,7 @@ typedef struct
   guint64 n_model_frames;       /* model-rate frames the levels cover */
   gdouble in_sum_sq[MAX_CHANNELS];
   gdouble out_sum_sq[MAX_CHANNELS];
+  gfloat snr_db[MAX_CHANNELS];  /* the latest estimate */
   gfloat speech_probability;
   GstClockTime start_ts;
 } GstAeDenoiseMeter;
@@ -958,6 +964,7 @@ audio_engine_feed (GstAeDenoiseEngine * e, const guint8 * in, gsize n_frames,
       ae_stream_get_stats (e->streams[c], &st);
       meter->in_sum_sq[c] += (gdouble) st.input_rms * st.input_rms * m;
       meter->out_sum_sq[c] += (gdouble) st.output_rms * st.output_rms * m;
+      meter->snr_db[c] = st.snr_db;
       if (st.n_frames > 0)
         meter->speech_probability = MAX (meter->speech_probability,
             st.speech_probability);
@@ -1221,7 +1228,8 @@ gst_ae_denoise_message_new (GstAeDenoise * self,
   GstClockTime ts = meter->start_ts, duration;
   GstClockTime stream_time = GST_CLOCK_TIME_NONE;
   GstClockTime running_time = GST_CLOCK_TIME_NONE;
-  GValue in_db = G_VALUE_INIT, out_db = G_VALUE_INIT, v = G_VALUE_INIT;
+  GValue in_db = G_VALUE_INIT, out_db = G_VALUE_INIT, snr_db = G_VALUE_INIT;
+  GValue v = G_VALUE_INIT;
   GstStructure *s;
   guint c;
 
@@ -1244,6 +1252,7 @@ gst_ae_denoise_message_new (GstAeDenoise * self,
 
   g_value_init (&in_db, GST_TYPE_ARRAY);
   g_value_init (&out_db, GST_TYPE_ARRAY);
+  g_value_init (&snr_db, GST_TYPE_ARRAY);
   for (c = 0; c < channels; c++) {
     gdouble n = MAX (meter->n_model_frames, 1);
 
@@ -1253,9 +1262,13 @@ gst_ae_denoise_message_new (GstAeDenoise * self,
     g_value_init (&v, G_TYPE_DOUBLE);
     g_value_set_double (&v, ae_power_to_db (meter->out_sum_sq[c] / n));
     gst_value_array_append_and_take_value (&out_db, &v);
+    g_value_init (&v, G_TYPE_DOUBLE);
+    g_value_set_double (&v, meter->snr_db[c]);
+    gst_value_array_append_and_take_value (&snr_db, &v);
   }
   gst_structure_take_value (s, "input-rms-db", &in_db);
   gst_structure_take_value (s, "output-rms-db", &out_db);
+  gst_structure_take_value (s, "snr-db", &snr_db);
 
   return gst_message_new_element (GST_OBJECT (self), s);
 }

@@ -142,12 +142,17 @@ void ae_stream_set_vad_gate (AeStream * stream, float threshold,
 
 /* Read-outs of the most recent ae_stream_process call, for element
  * messages: the largest speech probability (0..1) of the frames it
- * finished, and the RMS of its input and output blocks. */
+ * finished, and the RMS of its input and output blocks; and the running
+ * estimate of the input's SNR that the noise floor uses (dB, speech
+ * while active over noise, 2 s average), AE_SNR_UNKNOWN until 200 ms of
+ * speech has been heard. */
+#define AE_SNR_UNKNOWN -200.0f
 typedef struct
 {
   float speech_probability;
   float input_rms;
   float output_rms;
+  float snr_db;
   guint n_frames;               /* analysis frames finished in that call */
 } AeStreamStats;
 

@@ -152,6 +152,7 @@ ae_stream_reset (AeStream * s)
   s->speech_sum = s->speech_weight = 0.0;
   s->noise_sum = s->noise_weight = 0.0;
   memset (&s->stats, 0, sizeof (s->stats));
+  s->stats.snr_db = AE_SNR_UNKNOWN;
 }
 
 const AeModel *
@@ -222,9 +223,10 @@ gate_step (AeStream * s, float speech_prob)
  * split the frame's band energies into speech and noise; their running
  * levels give the input SNR, and the noise is turned down no further than
  * noise_floor_db below the speech, that is by at most (floor - SNR) dB.
- * The levels are kept while the floor is off too, so that turning it on
- * mid-stream starts from the current estimate.  Returns 0 while the floor
- * is off or too little speech has been heard. */
+ * The levels are kept, and the SNR reported in the stats, while the floor
+ * is off too, so that turning it on mid-stream starts from the current
+ * estimate.  Returns 0 while the floor is off or too little speech has been
+ * heard. */
 static float
 noise_floor_gain (AeStream * s, const float *gains, float speech_prob)
 {
@@ -241,12 +243,14 @@ noise_floor_gain (AeStream * s, const float *gains, float speech_prob)
   s->speech_weight = d * s->speech_weight + speech_prob;
   s->noise_sum = d * s->noise_sum + noise;
   s->noise_weight = d * s->noise_weight + 1.0;
-  if (s->noise_floor_db >= AE_NOISE_FLOOR_OFF
-      || s->speech_weight < s->min_speech_frames)
+  if (s->speech_weight < s->min_speech_frames)
     return 0.0f;
   /* The epsilons keep digital silence finite. */
   snr_db = 10.0 * log10 ((s->speech_sum / s->speech_weight + 1e-20) /
       (s->noise_sum / s->noise_weight + 1e-20));
+  s->stats.snr_db = (float) CLAMP (snr_db, AE_SNR_UNKNOWN, -AE_SNR_UNKNOWN);
+  if (s->noise_floor_db >= AE_NOISE_FLOOR_OFF)
+    return 0.0f;
   limit_db = s->noise_floor_db - snr_db;
   if (limit_db <= 0.0)
     return 1.0f;

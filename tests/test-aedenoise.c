@@ -1127,6 +1127,59 @@ GST_START_TEST (test_messages)
 
 GST_END_TEST;
 
+/* The snr-db field of every 100 ms message from @model on two seconds of
+ * noise, into @snr (20 values). */
+static void
+message_snr_db (const gchar * model, gdouble * snr)
+{
+  Fmt f = { GST_AUDIO_FORMAT_F32, 48000, 1 };
+  gsize n = f.rate * 2;
+  float *x = make_signal (&f, n, 0.0f, 0.2f);
+  GstBus *bus;
+  GstElement *e = nonlive_new (&f, &bus, "model", model, "post-messages",
+      TRUE, "message-interval", (guint64) (100 * GST_MSECOND), NULL);
+  GByteArray *out = nonlive_push (e, &f, x, n, NULL, 0, TRUE, 0);
+  GstMessage *msg;
+  guint n_msgs = 0;
+
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
+    const GValue *v = gst_structure_get_value (gst_message_get_structure
+        (msg), "snr-db");
+
+    fail_unless (v && GST_VALUE_HOLDS_ARRAY (v));
+    fail_unless_equals_int (gst_value_array_get_size (v), 1);
+    fail_unless (n_msgs < 20);
+    snr[n_msgs++] = g_value_get_double (gst_value_array_get_value (v, 0));
+    gst_message_unref (msg);
+  }
+  fail_unless_equals_int (n_msgs, 20);
+  g_byte_array_unref (out);
+  nonlive_free (e, bus);
+  g_free (x);
+}
+
+/* snr-db reports the noise floor's estimate: -200 until 200 ms of speech
+ * has been heard, then, for the model that halves every band and is sure
+ * of speech, 10 log10 (1/3) = -4.77 dB (see test_noise_floor); for one
+ * that never hears speech, -200 throughout. */
+GST_START_TEST (test_messages_snr)
+{
+  gdouble split[20], none[20], want = 10.0 * log10 (0.25 / 0.75);
+  guint i;
+
+  message_snr_db (splitter_model, split);
+  message_snr_db (attenuator_model, none);
+  fail_unless (split[0] <= -199.0, "first 100 ms: %.2f dB", split[0]);
+  for (i = 3; i < 20; i++)
+    fail_unless (fabs (split[i] - want) < 0.05, "message %u: %.3f dB, not "
+        "%.3f", i, split[i], want);
+  for (i = 0; i < 20; i++)
+    fail_unless (none[i] <= -199.0, "no speech, message %u: %.2f dB", i,
+        none[i]);
+}
+
+GST_END_TEST;
+
 /* model=PATH: a 16 kHz file on 48 kHz caps runs, resampled, and its
  * latency is reported; changing it while playing posts a latency message
  * and the stream goes on. */
@@ -1668,6 +1721,7 @@ aedenoise_suite (void)
   tcase_add_test (tc, test_noise_floor);
   tcase_add_test (tc, test_vad_gate);
   tcase_add_test (tc, test_messages);
+  tcase_add_test (tc, test_messages_snr);
   tcase_add_test (tc, test_model_file);
   tcase_add_test (tc, test_bad_model);
   tcase_add_loop_test (tc, test_flush, 0, G_N_ELEMENTS (reset_table));
