@@ -858,6 +858,123 @@ test_mixer_noise_speed (void)
   sine_set_free (tone);
 }
 
+static double
+mean_square_range (const float *x, gsize from, gsize to)
+{
+  double sum = 0.0;
+  gsize i;
+
+  for (i = from; i < to; i++)
+    sum += (double) x[i] * x[i];
+  return to > from ? sum / (double) (to - from) : 0.0;
+}
+
+/* A change of noise, on a steady 1 kHz sine so that levels can be read
+ * off the noise as added: an onset is exact silence before its
+ * crossfade, an offset exact silence after; a swap steps the level by the
+ * drawn amount; the change sits at 20-80 % with a 5-500 ms fade; the SNR
+ * definition still holds over the whole example; all three kinds occur. */
+static void
+test_mixer_noise_change (void)
+{
+  static const double f = 1000.0;
+  AeClipSet *tone = sine_set (&f, 1);
+  AeMixConfig cfg;
+  gsize n = 16000 * 3, i;
+  float *noisy = g_new (float, n), *clean = g_new (float, n);
+  float *noise = g_new (float, n);
+  guint kinds[4] = { 0 }, seed;
+
+  ae_mix_config_init_default (&cfg, 16000);
+  ae_mix_config_disable_augmentation (&cfg);
+  cfg.p_noise_change = 1.0f;
+  for (seed = 1; seed <= 40; seed++) {
+    AeMixInfo info;
+    gsize at, end;
+    double before, after;
+
+    ae_mix_example_full (speech16, tone, &cfg, seed, noisy, clean, noise, n,
+        &info);
+    at = info.noise_change_at;
+    end = at + info.noise_change_fade;
+    kinds[info.noise_change]++;
+    g_assert_cmpuint (at, >=, n / 5);
+    g_assert_cmpuint (at, <=, n * 4 / 5);
+    g_assert_cmpuint (info.noise_change_fade, >=, 16000 * 5 / 1000 - 1);
+    g_assert_cmpuint (info.noise_change_fade, <=, 16000 / 2);
+    before = mean_square_range (noise, 0, at);
+    after = mean_square_range (noise, end, n);
+    switch (info.noise_change) {
+      case AE_NOISE_CHANGE_ONSET:
+        g_assert_cmpfloat (before, ==, 0.0);
+        g_assert_cmpfloat (after, >, 0.0);
+        break;
+      case AE_NOISE_CHANGE_OFFSET:
+        g_assert_cmpfloat (before, >, 0.0);
+        g_assert_cmpfloat (after, ==, 0.0);
+        break;
+      case AE_NOISE_CHANGE_SWAP:
+        g_assert_cmpfloat (fabs (10.0 * log10 (after / before) -
+                info.noise_change_db), <, 0.3);
+        break;
+      default:
+        g_assert_not_reached ();
+    }
+    g_assert_cmpfloat (fabs (independent_snr_db (clean, noise, n, 16000) -
+            info.snr_db), <, 0.01);
+    for (i = 0; i < n; i++)
+      g_assert_cmpfloat (fabs (noisy[i] - clean[i] - noise[i]), <, 1e-6);
+  }
+  g_assert_cmpuint (kinds[AE_NOISE_CHANGE_NONE], ==, 0);
+  g_assert_cmpuint (kinds[AE_NOISE_CHANGE_ONSET], >, 0);
+  g_assert_cmpuint (kinds[AE_NOISE_CHANGE_OFFSET], >, 0);
+  g_assert_cmpuint (kinds[AE_NOISE_CHANGE_SWAP], >, 0);
+  g_free (noisy);
+  g_free (clean);
+  g_free (noise);
+  sine_set_free (tone);
+}
+
+/* The change draws from a stream of its own: with the defaults, an
+ * example that drew no change is, byte for byte, the example made with
+ * changes turned off (one that drew a change differs, if only by the
+ * level, which the new noise's peaks move). */
+static void
+test_mixer_noise_change_stream (void)
+{
+  AeMixConfig with, without;
+  gsize n = 16000 * 2;
+  float *a_noisy = g_new (float, n), *a_clean = g_new (float, n);
+  float *b_noisy = g_new (float, n), *b_clean = g_new (float, n);
+  guint seed, n_same = 0, n_changed = 0;
+
+  ae_mix_config_init_default (&with, 16000);
+  without = with;
+  without.p_noise_change = 0.0f;
+  for (seed = 1; seed <= 24; seed++) {
+    AeMixInfo info;
+
+    ae_mix_example_full (speech16, noise16, &with, seed, a_noisy, a_clean,
+        NULL, n, &info);
+    ae_mix_example (speech16, noise16, &without, seed, b_noisy, b_clean, n);
+    if (info.noise_change == AE_NOISE_CHANGE_NONE) {
+      g_assert_cmpmem (a_noisy, n * sizeof (float), b_noisy,
+          n * sizeof (float));
+      g_assert_cmpmem (a_clean, n * sizeof (float), b_clean,
+          n * sizeof (float));
+      n_same++;
+    } else if (memcmp (a_noisy, b_noisy, n * sizeof (float)) != 0) {
+      n_changed++;
+    }
+  }
+  g_assert_cmpuint (n_same, >, 0);
+  g_assert_cmpuint (n_changed, >, 0);
+  g_free (a_noisy);
+  g_free (a_clean);
+  g_free (b_noisy);
+  g_free (b_clean);
+}
+
 /* Babble from a "speech" set of 12 sines at distinct frequencies: all
  * its power lies at those frequencies, and 2 to 10 of them sound (4 to
  * 10 talkers drawn with replacement, so two may share a tone). */
@@ -1230,6 +1347,9 @@ main (int argc, char **argv)
   g_test_add_func ("/train/mixer/determinism", test_mixer_determinism);
   g_test_add_func ("/train/mixer/ranges", test_mixer_ranges);
   g_test_add_func ("/train/mixer/noise-speed", test_mixer_noise_speed);
+  g_test_add_func ("/train/mixer/noise-change", test_mixer_noise_change);
+  g_test_add_func ("/train/mixer/noise-change-stream",
+      test_mixer_noise_change_stream);
   g_test_add_func ("/train/mixer/babble", test_mixer_babble);
   g_test_add_func ("/train/mixer/tones", test_mixer_tones);
   g_test_add_func ("/train/mixer/throughput", test_mixer_throughput);

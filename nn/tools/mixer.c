@@ -21,6 +21,9 @@
 #define ACTIVE_FRAME_SECONDS 0.01
 #define ACTIVE_RANGE 1e-4       /* 40 dB, in energy */
 #define FADE_SECONDS 0.005      /* fade-in where a clip starts mid-way */
+#define CHANGE_FADE_MIN_SECONDS 0.005
+#define CHANGE_FADE_MAX_SECONDS 0.5
+#define CHANGE_SWAP_DB 10.0     /* second noise within +-this of the first */
 #define HUM_TABLE_SIZE 1024
 #define MAX_HUM_HARMONICS 40
 #define N_COMBS 4
@@ -35,6 +38,8 @@ enum
   STREAM_SPEECH,                /* clips, offsets, gaps */
   STREAM_SPEECH_AUG,            /* speed, EQ, band limit, reverb */
   STREAM_NOISE,
+  STREAM_NOISE_CHANGE,          /* its own, so examples without a change
+                                 * are the bytes they were before it */
 };
 
 typedef enum
@@ -81,6 +86,7 @@ ae_mix_config_init_default (AeMixConfig * cfg, guint rate)
   cfg->noise_speed_max = 1.4f;
   cfg->p_noise_am = 0.3f;
   cfg->p_noise_eq = 0.4f;
+  cfg->p_noise_change = 0.25f;
   cfg->p_noise_only = 0.05f;
   cfg->p_clean_only = 0.05f;
 }
@@ -105,6 +111,7 @@ ae_mix_config_disable_augmentation (AeMixConfig * cfg)
   cfg->p_noise_speed = 0.0f;
   cfg->p_noise_am = 0.0f;
   cfg->p_noise_eq = 0.0f;
+  cfg->p_noise_change = 0.0f;
   cfg->p_noise_only = 0.0f;
   cfg->p_clean_only = 0.0f;
 }
@@ -947,6 +954,57 @@ build_noise (float *out, float *scratch, float *scratch2, gsize n,
   return n_sources;
 }
 
+/* The change of scene of AeMixConfig.p_noise_change, in place on @a, the
+ * noise as built: @a before the crossfade, the second noise @b (built
+ * into it already for a swap) after.  Both are first brought to unit
+ * power, so the drawn level step is the one heard. */
+static void
+change_noise (float *a, float *b, gsize n, double rate, AeRng * rng,
+    AeMixInfo * info)
+{
+  double u = ae_rng_uniform (rng), pa, pb, gb;
+  gsize at, fade, i;
+
+  info->noise_change = u < 0.25 ? AE_NOISE_CHANGE_ONSET :
+      u < 0.5 ? AE_NOISE_CHANGE_OFFSET : AE_NOISE_CHANGE_SWAP;
+  fade = (gsize) (log_range (rng, CHANGE_FADE_MIN_SECONDS,
+          CHANGE_FADE_MAX_SECONDS) * rate);
+  fade = CLAMP (fade, 1, n / 4);
+  at = (gsize) (ae_rng_range (rng, 0.2, 0.8) * (double) n);
+  at = MIN (at, n - fade);
+  info->noise_change_at = at;
+  info->noise_change_fade = fade;
+  info->noise_change_db = 0.0;
+  if (info->noise_change == AE_NOISE_CHANGE_SWAP)
+    info->noise_change_db = ae_rng_range (rng, -CHANGE_SWAP_DB,
+        CHANGE_SWAP_DB);
+
+  pa = mean_square (a, n);
+  pb = info->noise_change == AE_NOISE_CHANGE_SWAP ? mean_square (b, n) : 0.0;
+  if (pa > 0.0)
+    scale (a, n, (float) (1.0 / sqrt (pa)));
+  gb = pb > 0.0 ? db_to_gain (info->noise_change_db) / sqrt (pb) : 0.0;
+  for (i = 0; i < n; i++) {
+    /* w: how much of the first noise is left */
+    float w = i < at ? 1.0f : i >= at + fade ? 0.0f :
+        1.0f - (float) (i - at) / (float) fade;
+    float second = info->noise_change == AE_NOISE_CHANGE_SWAP ?
+        (float) gb * b[i] : 0.0f;
+
+    switch (info->noise_change) {
+      case AE_NOISE_CHANGE_ONSET:
+        a[i] *= 1.0f - w;
+        break;
+      case AE_NOISE_CHANGE_OFFSET:
+        a[i] *= w;
+        break;
+      default:
+        a[i] = w * a[i] + (1.0f - w) * second;
+        break;
+    }
+  }
+}
+
 /* --- the example --- */
 
 void
@@ -1019,11 +1077,26 @@ ae_mix_example_full (const AeClipSet * speech, const AeClipSet * noise,
 
   /* Noise first, at unit-ish power; scratch and clean (not yet written)
    * are its working space and free again after it. */
-  if (clean_only)
+  if (clean_only) {
     memset (noise_buf, 0, n_samples * sizeof (float));
-  else
+  } else {
+    AeRng rng_change;
+
     info->n_noise_sources = build_noise (noise_buf, scratch, clean,
         n_samples, speech, noise, cfg, &rng_noise);
+    ae_rng_init (&rng_change, ae_rng_derive (seed, STREAM_NOISE_CHANGE));
+    if (chance (&rng_change, cfg->p_noise_change)) {
+      float *second = g_new (float, n_samples);
+
+      /* The second noise is drawn whatever the kind of change, so the
+       * kind does not shift the stream. */
+      build_noise (second, scratch, clean, n_samples, speech, noise, cfg,
+          &rng_change);
+      change_noise (noise_buf, second, n_samples, cfg->rate, &rng_change,
+          info);
+      g_free (second);
+    }
+  }
 
   /* Speech: the target, then (optionally) the reverberant version of it
    * in scratch, which is what the noisy side hears. */

@@ -66,6 +66,13 @@ typedef struct
   float noise_speed_min, noise_speed_max;
   float p_noise_am;             /* slow random level changes, 3-20 dB */
   float p_noise_eq;             /* 1-3 biquads on the noise sum */
+  /* The scene changes once, at 20-80 % of the example, over a 5-500 ms
+   * crossfade: a quarter of the time a noise starts from silence, a
+   * quarter it stops, half the time it gives way to a second, independent
+   * noise 10 dB quieter to 10 dB louder.  Without it every example's noise
+   * is there from its first sample, and a network that has only ever
+   * started cold learns to take seconds to follow a new noise. */
+  float p_noise_change;
 
   float p_noise_only;           /* clean target is silence */
   float p_clean_only;           /* no noise at all */
@@ -76,16 +83,24 @@ typedef struct
  * +-12 dB), band-limit (p 0.15), reverb (p 0.15), up to 3 noise sources
  * (weights clip 0.45, colored 0.2, hum 0.1, clicks 0.1, babble 0.1,
  * tones 0.05), noise clips at speed 0.7-1.4 (p 0.5), AM (p 0.3), noise EQ
- * (p 0.4), noise only 0.05, clean only 0.05. */
+ * (p 0.4), a change of noise (p 0.25), noise only 0.05, clean only 0.05. */
 void ae_mix_config_init_default (AeMixConfig * cfg, guint rate);
 
 /* Turns every augmentation off, for tests and validation sets: no speed,
  * clip gain, EQ, band-limit or reverb; exactly one noise source, a noise
- * clip at its own speed (white noise when the noise set is empty); no AM
- * or noise EQ; never noise-only or clean-only.  Kept: the SNR range, the level range and the
+ * clip at its own speed (white noise when the noise set is empty); no AM,
+ * noise EQ or change of noise; never noise-only or clean-only.  Kept: the SNR range, the level range and the
  * gaps, which are what a mixture is, not augmentation.  With it,
  * noisy == clean + noise exactly. */
 void ae_mix_config_disable_augmentation (AeMixConfig * cfg);
+
+typedef enum
+{
+  AE_NOISE_CHANGE_NONE,
+  AE_NOISE_CHANGE_ONSET,        /* silence, then noise */
+  AE_NOISE_CHANGE_OFFSET,       /* noise, then silence */
+  AE_NOISE_CHANGE_SWAP,         /* one noise, then another */
+} AeNoiseChange;
 
 /* What one example drew. */
 typedef struct
@@ -99,6 +114,11 @@ typedef struct
   gboolean clean_only;
   guint n_noise_sources;
   guint n_speech_clips;
+  AeNoiseChange noise_change;
+  gsize noise_change_at;        /* first sample of the crossfade */
+  gsize noise_change_fade;      /* its length in samples */
+  double noise_change_db;       /* a swap: the second noise's power over
+                                 * the first's; 0 otherwise */
 } AeMixInfo;
 
 /* Fills @noisy and @clean (n_samples each, at cfg->rate) with one
