@@ -249,6 +249,36 @@ typedef struct
   guint item;
 } ScoreTask;
 
+/* SI-SDR (capped) and STOI of @y against @ref, or for a stream their
+ * means over its utterances. */
+static void
+score_signal (const BenchItem * item, const float *y, const float *ref,
+    gsize n, guint rate, double *si_sdr, double *stoi)
+{
+  guint k, n_seg;
+
+  if (item->segments == NULL) {
+    *si_sdr = MIN (ae_si_sdr (y, ref, n), SI_SDR_CAP_DB);
+    *stoi = ae_stoi (ref, y, n, rate);
+    return;
+  }
+  *si_sdr = *stoi = 0.0;
+  n_seg = item->segments->len - 1;
+  for (k = 0; k < n_seg; k++) {
+    gsize a = g_array_index (item->segments, gsize, k);
+    gsize z = MIN (g_array_index (item->segments, gsize, k + 1), n);
+
+    if (z <= a) {
+      *si_sdr = *stoi = NAN;
+      return;
+    }
+    *si_sdr += MIN (ae_si_sdr (y + a, ref + a, z - a), SI_SDR_CAP_DB);
+    *stoi += ae_stoi (ref + a, y + a, z - a, rate);
+  }
+  *si_sdr /= n_seg;
+  *stoi /= n_seg;
+}
+
 static void
 score_one (gpointer data, gpointer user_data)
 {
@@ -263,11 +293,9 @@ score_one (gpointer data, gpointer user_data)
     goto out;
   if (task->system == G_MAXUINT) {
     float *in = bench_read_audio (item->input_path, &rate, &n_out, NULL);
-    if (in != NULL && n_out == n_ref) {
-      b->in_si_sdr[task->item] = MIN (ae_si_sdr (in, ref, n_ref),
-          SI_SDR_CAP_DB);
-      b->in_stoi[task->item] = ae_stoi (ref, in, n_ref, rate);
-    }
+    if (in != NULL && n_out == n_ref)
+      score_signal (item, in, ref, n_ref, rate, &b->in_si_sdr[task->item],
+          &b->in_stoi[task->item]);
     g_free (in);
   } else {
     Result *res = &b->results[task->system * b->items->len + task->item];
@@ -277,8 +305,7 @@ score_one (gpointer data, gpointer user_data)
 
     if (out != NULL && rate == item->rate) {
       float *y = align (out, n_out, delay, n_ref);
-      res->si_sdr = MIN (ae_si_sdr (y, ref, n_ref), SI_SDR_CAP_DB);
-      res->stoi = ae_stoi (ref, y, n_ref, rate);
+      score_signal (item, y, ref, n_ref, rate, &res->si_sdr, &res->stoi);
       res->scored = !isnan (res->si_sdr);
       g_free (y);
     }
@@ -337,100 +364,127 @@ cpu_model (void)
   return model ? model : g_strdup ("unknown CPU");
 }
 
-static void
-report_rate (GString * s, Bench * b, guint r, const int *snrs, guint n_snrs)
+typedef enum
 {
-  guint rate = b->rates[r], s_i, k, i, n_utt = 0;
-  double seconds = 0.0;
-  Mean *in_sdr = g_new0 (Mean, n_snrs + 1), *in_stoi =
-      g_new0 (Mean, n_snrs + 1);
+  METRIC_SI_SDR_IMPROVEMENT,
+  METRIC_STOI,
+} Metric;
+
+static gboolean
+in_table (const BenchItem * item, guint rate, gboolean streams)
+{
+  return item->rate == rate && item->snr_db != BENCH_CLEAN
+      && (item->segments != NULL) == streams;
+}
+
+/* Adds @v to the mean of the item's SNR and to the overall one. */
+static void
+mean_add_snr (Mean * m, const int *snrs, guint n_snrs, int snr_db, double v)
+{
+  guint k;
+
+  for (k = 0; k < n_snrs; k++)
+    if (snrs[k] == snr_db) {
+      mean_add (&m[k], v);
+      mean_add (&m[n_snrs], v);
+    }
+}
+
+/* @metric at @rate per SNR and overall: the input's row, then one per
+ * system; over single utterances or, with @streams, the streams'
+ * utterances. */
+static void
+append_quality_table (GString * s, Bench * b, guint rate, const int *snrs,
+    guint n_snrs, gboolean streams, Metric metric)
+{
+  gboolean stoi = metric == METRIC_STOI;
+  Mean *m = g_new0 (Mean, n_snrs + 1);
+  guint s_i, k, i;
+
+  g_string_append (s, "| system |");
+  for (k = 0; k < n_snrs; k++)
+    g_string_append_printf (s, " %+d dB |", snrs[k]);
+  g_string_append (s, " mean |\n|---|");
+  for (k = 0; k <= n_snrs; k++)
+    g_string_append (s, "---:|");
 
   for (i = 0; i < b->items->len; i++) {
     BenchItem *item = b->items->pdata[i];
-    if (item->rate != rate)
-      continue;
-    if (item->snr_db == BENCH_CLEAN) {
+    if (in_table (item, rate, streams))
+      mean_add_snr (m, snrs, n_snrs, item->snr_db, stoi ? b->in_stoi[i] :
+          b->in_si_sdr[i]);
+  }
+  g_string_append (s, "\n| input |");
+  for (k = 0; k <= n_snrs; k++)
+    fmt_mean (s, &m[k], stoi ? "%.3f" : "%.2f");
+  g_string_append_c (s, '\n');
+
+  for (s_i = 0; s_i < b->n_systems; s_i++) {
+    BenchSystem *sys = b->systems->pdata[s_i];
+
+    memset (m, 0, sizeof (Mean) * (n_snrs + 1));
+    for (i = 0; i < b->items->len; i++) {
+      BenchItem *item = b->items->pdata[i];
+      Result *res = &b->results[s_i * b->items->len + i];
+
+      if (in_table (item, rate, streams) && res->scored)
+        mean_add_snr (m, snrs, n_snrs, item->snr_db, stoi ? res->stoi :
+            res->si_sdr - b->in_si_sdr[i]);
+    }
+    g_string_append_printf (s, "| %s |", sys->name);
+    for (k = 0; k <= n_snrs; k++)
+      fmt_mean (s, &m[k], stoi ? "%.3f" : "%+.2f");
+    g_string_append_c (s, '\n');
+  }
+  g_free (m);
+}
+
+static gboolean
+has_streams (const Bench * b, guint rate)
+{
+  guint i;
+
+  for (i = 0; i < b->items->len; i++) {
+    const BenchItem *item = b->items->pdata[i];
+    if (item->rate == rate && item->segments != NULL)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+static void
+report_rate (GString * s, Bench * b, guint r, const int *snrs, guint n_snrs)
+{
+  guint rate = b->rates[r], s_i, i, n_utt = 0;
+  double seconds = 0.0;
+
+  for (i = 0; i < b->items->len; i++) {
+    BenchItem *item = b->items->pdata[i];
+    if (item->rate == rate && item->snr_db == BENCH_CLEAN) {
       n_utt++;
       seconds += item->seconds;
-      continue;
     }
-    for (k = 0; k < n_snrs; k++)
-      if (snrs[k] == item->snr_db) {
-        mean_add (&in_sdr[k], b->in_si_sdr[i]);
-        mean_add (&in_stoi[k], b->in_stoi[i]);
-        mean_add (&in_sdr[n_snrs], b->in_si_sdr[i]);
-        mean_add (&in_stoi[n_snrs], b->in_stoi[i]);
-      }
   }
 
   g_string_append_printf (s, "\n## %u Hz\n\n%u utterances, %.1f s of speech "
       "per condition.\n\n", rate, n_utt, seconds);
-
-  /* SI-SDR improvement */
   g_string_append (s, "SI-SDR improvement (dB; the input row gives the "
-      "input SI-SDR itself), mean over utterances:\n\n| system |");
-  for (k = 0; k < n_snrs; k++)
-    g_string_append_printf (s, " %+d dB |", snrs[k]);
-  g_string_append (s, " mean |\n|---|");
-  for (k = 0; k <= n_snrs; k++)
-    g_string_append (s, "---:|");
-  g_string_append (s, "\n| input |");
-  for (k = 0; k <= n_snrs; k++)
-    fmt_mean (s, &in_sdr[k], "%.2f");
-  g_string_append_c (s, '\n');
-  for (s_i = 0; s_i < b->n_systems; s_i++) {
-    BenchSystem *sys = b->systems->pdata[s_i];
-    Mean *m = g_new0 (Mean, n_snrs + 1);
-
-    for (i = 0; i < b->items->len; i++) {
-      BenchItem *item = b->items->pdata[i];
-      Result *res = &b->results[s_i * b->items->len + i];
-      if (item->rate != rate || !res->scored || item->snr_db == BENCH_CLEAN)
-        continue;
-      for (k = 0; k < n_snrs; k++)
-        if (snrs[k] == item->snr_db) {
-          mean_add (&m[k], res->si_sdr - b->in_si_sdr[i]);
-          mean_add (&m[n_snrs], res->si_sdr - b->in_si_sdr[i]);
-        }
-    }
-    g_string_append_printf (s, "| %s |", sys->name);
-    for (k = 0; k <= n_snrs; k++)
-      fmt_mean (s, &m[k], "%+.2f");
-    g_string_append_c (s, '\n');
-    g_free (m);
-  }
-
-  /* STOI */
-  g_string_append (s, "\nSTOI (0-1), mean over utterances:\n\n| system |");
-  for (k = 0; k < n_snrs; k++)
-    g_string_append_printf (s, " %+d dB |", snrs[k]);
-  g_string_append (s, " mean |\n|---|");
-  for (k = 0; k <= n_snrs; k++)
-    g_string_append (s, "---:|");
-  g_string_append (s, "\n| input |");
-  for (k = 0; k <= n_snrs; k++)
-    fmt_mean (s, &in_stoi[k], "%.3f");
-  g_string_append_c (s, '\n');
-  for (s_i = 0; s_i < b->n_systems; s_i++) {
-    BenchSystem *sys = b->systems->pdata[s_i];
-    Mean *m = g_new0 (Mean, n_snrs + 1);
-
-    for (i = 0; i < b->items->len; i++) {
-      BenchItem *item = b->items->pdata[i];
-      Result *res = &b->results[s_i * b->items->len + i];
-      if (item->rate != rate || !res->scored || item->snr_db == BENCH_CLEAN)
-        continue;
-      for (k = 0; k < n_snrs; k++)
-        if (snrs[k] == item->snr_db) {
-          mean_add (&m[k], res->stoi);
-          mean_add (&m[n_snrs], res->stoi);
-        }
-    }
-    g_string_append_printf (s, "| %s |", sys->name);
-    for (k = 0; k <= n_snrs; k++)
-      fmt_mean (s, &m[k], "%.3f");
-    g_string_append_c (s, '\n');
-    g_free (m);
+      "input SI-SDR itself), mean over utterances:\n\n");
+  append_quality_table (s, b, rate, snrs, n_snrs, FALSE,
+      METRIC_SI_SDR_IMPROVEMENT);
+  g_string_append (s, "\nSTOI (0-1), mean over utterances:\n\n");
+  append_quality_table (s, b, rate, snrs, n_snrs, FALSE, METRIC_STOI);
+  if (has_streams (b, rate)) {
+    g_string_append (s, "\nThe same utterances back to back, one stream "
+        "per SNR (voice, noise and level change every 3-8 s; each system "
+        "runs once over the whole stream, so what it learnt of one noise "
+        "carries into the next utterance); SI-SDR improvement (dB), mean "
+        "over utterances:\n\n");
+    append_quality_table (s, b, rate, snrs, n_snrs, TRUE,
+        METRIC_SI_SDR_IMPROVEMENT);
+    g_string_append (s, "\nSTOI of the streams, mean over "
+        "utterances:\n\n");
+    append_quality_table (s, b, rate, snrs, n_snrs, TRUE, METRIC_STOI);
   }
 
   /* clean input, delay, cost */
@@ -452,6 +506,8 @@ report_rate (GString * s, Bench * b, guint r, const int *snrs, guint n_snrs)
       Result *res = &b->results[s_i * b->items->len + i];
       BenchProc *null = b->nulls[fam * b->items->len + i];
 
+      /* streams are left out, so that cost compares with earlier runs
+       * (their failures still count) */
       if (item->rate != rate)
         continue;
       if (!res->proc->ok || !res->scored) {
@@ -462,7 +518,7 @@ report_rate (GString * s, Bench * b, guint r, const int *snrs, guint n_snrs)
         mean_add (&clean_sdr, res->si_sdr);
         mean_add (&clean_stoi, res->stoi);
       }
-      if (null != NULL && null->ok) {
+      if (null != NULL && null->ok && item->segments == NULL) {
         cpu += res->proc->cpu_s;
         cpu_null += null->cpu_s;
         secs += item->seconds;
@@ -489,8 +545,6 @@ report_rate (GString * s, Bench * b, guint r, const int *snrs, guint n_snrs)
     g_string_append_printf (s, " %u |\n", failed);
     g_array_unref (rss);
   }
-  g_free (in_sdr);
-  g_free (in_stoi);
 }
 
 static char *
@@ -615,7 +669,7 @@ main (int argc, char **argv)
   char *model = g_strdup ("../shared/data/audio/peer-models/rnnoise-models/"
       "somnolent-hogwash-2018-09-01/sh.rnnn");
   int n_utterances = 24, n_jobs = 0, seed = 1;
-  gboolean quick = FALSE, keep = FALSE;
+  gboolean quick = FALSE, keep = FALSE, no_streams = FALSE;
   GOptionEntry entries[] = {
     {"data", 0, 0, G_OPTION_ARG_FILENAME, &data_dir,
         "Corpus directory (default ../shared/data/audio)", "DIR"},
@@ -652,6 +706,9 @@ main (int argc, char **argv)
     {"seed", 0, 0, G_OPTION_ARG_INT, &seed, "Set seed (default 1)", "N"},
     {"keep", 0, 0, G_OPTION_ARG_NONE, &keep,
         "Keep the denoised files under OUT/runs", NULL},
+    {"no-streams", 0, 0, G_OPTION_ARG_NONE, &no_streams,
+        "Leave out the streams (every utterance of an SNR in one file)",
+        NULL},
     {NULL}
   };
   GOptionContext *ctx = g_option_context_new ("- compare audio denoisers");
@@ -715,6 +772,7 @@ main (int argc, char **argv)
   set_config.snrs_db = default_snrs;
   set_config.n_snrs = G_N_ELEMENTS (default_snrs);
   set_config.seed = (guint32) seed;
+  set_config.streams = !no_streams;
   fprintf (stderr, "building the held-out set from %s ...\n", data_dir);
   b.items = bench_set_build (&set_config, &error);
   if (b.items == NULL) {

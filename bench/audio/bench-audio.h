@@ -26,6 +26,12 @@ typedef struct
   double seconds;
   char *voice;                  /* held-out prefix the speech came from */
   char *noise;                  /* held-out noise file ("" when clean) */
+  /* A stream: every utterance of its rate at one SNR, back to back in one
+   * file, so voice, noise and level change every 3-8 s and a denoiser's
+   * state carries across; segments holds the gsize sample offsets of the
+   * utterances and the end (n_utterances + 1).  NULL for a single
+   * utterance. */
+  GArray *segments;
 } BenchItem;
 
 typedef struct
@@ -39,6 +45,7 @@ typedef struct
   const int *snrs_db;
   guint n_snrs;
   guint32 seed;
+  gboolean streams;             /* also one stream per rate and SNR */
 } BenchSetConfig;
 
 /* Builds the evaluation set under @config->out_dir/set/ and returns its

@@ -44,6 +44,8 @@ bench_item_free (gpointer data)
   g_free (item->clean_path);
   g_free (item->voice);
   g_free (item->noise);
+  if (item->segments != NULL)
+    g_array_unref (item->segments);
   g_free (item);
 }
 
@@ -433,6 +435,45 @@ rate_tag (guint rate)
   return rate == 16000 ? "16k" : rate == 48000 ? "48k" : "other";
 }
 
+/* The streams of one rate: stream_snr*.wav, each the utterances' inputs
+ * at that SNR back to back, and stream_clean.wav, their references.
+ * @mixes holds one GArray of floats per SNR, @clean the references,
+ * @segments the offsets. */
+static gboolean
+write_streams (const BenchSetConfig * config, guint rate, const char *dir,
+    GArray ** mixes, GArray * clean, GArray * segments, GPtrArray * items,
+    GString * manifest, GError ** error)
+{
+  char *clean_path = g_strdup_printf ("%s/stream_clean.wav", dir);
+  gboolean ok = bench_write_wav (clean_path, (float *) clean->data,
+      clean->len, rate, error);
+  guint s;
+
+  for (s = 0; ok && s < config->n_snrs; s++) {
+    BenchItem *item = g_new0 (BenchItem, 1);
+
+    item->rate = rate;
+    item->snr_db = config->snrs_db[s];
+    item->utterance = G_MAXUINT;
+    item->seconds = (double) clean->len / rate;
+    item->voice = g_strdup ("(all)");
+    item->noise = g_strdup ("(all)");
+    item->clean_path = g_strdup (clean_path);
+    item->id = g_strdup_printf ("%s/stream_snr%+03d", rate_tag (rate),
+        item->snr_db);
+    item->input_path = g_strdup_printf ("%s/stream_snr%+03d.wav", dir,
+        item->snr_db);
+    item->segments = g_array_ref (segments);
+    ok = bench_write_wav (item->input_path, (float *) mixes[s]->data,
+        mixes[s]->len, rate, error);
+    g_string_append_printf (manifest, "%s\t%u\tstream\t%.3f\t%s\t%s\t0\n",
+        item->id, rate, item->seconds, item->voice, item->noise);
+    g_ptr_array_add (items, item);
+  }
+  g_free (clean_path);
+  return ok;
+}
+
 static gboolean
 build_rate (const BenchSetConfig * config, guint rate, GPtrArray * voices,
     GPtrArray * noise_src, GRand * rng, GPtrArray * items, GString * manifest,
@@ -443,6 +484,14 @@ build_rate (const BenchSetConfig * config, guint rate, GPtrArray * voices,
   char *dir;
   guint i, u;
   gboolean ok = FALSE;
+  GArray **stream_mix = g_new0 (GArray *, config->n_snrs);
+  GArray *stream_clean = g_array_new (FALSE, FALSE, sizeof (float));
+  GArray *segments = g_array_new (FALSE, FALSE, sizeof (gsize));
+  gsize zero = 0;
+
+  for (i = 0; i < config->n_snrs; i++)
+    stream_mix[i] = g_array_new (FALSE, FALSE, sizeof (float));
+  g_array_append_val (segments, zero);
 
   for (i = 0; i < voices->len; i++) {
     Voice *v = voices->pdata[i];
@@ -482,6 +531,7 @@ build_rate (const BenchSetConfig * config, guint rate, GPtrArray * voices,
     double level = active_rms (clean, n, rate), peak = 0.0, gain;
     double noise_rms = 0.0, speech_rms;
     float *noise_seg;
+    gsize end;
     char *clean_path;
     guint s;
 
@@ -519,6 +569,9 @@ build_rate (const BenchSetConfig * config, guint rate, GPtrArray * voices,
     for (k = 0; k < n; k++)
       clean[k] *= (float) gain;
 
+    g_array_append_vals (stream_clean, clean, n);
+    end = stream_clean->len;
+    g_array_append_val (segments, end);
     clean_path = g_strdup_printf ("%s/u%02u_clean.wav", dir, u);
     if (!bench_write_wav (clean_path, clean, n, rate, error)) {
       g_free (clean_path);
@@ -554,6 +607,7 @@ build_rate (const BenchSetConfig * config, guint rate, GPtrArray * voices,
         g = gain * speech_rms * pow (10.0, -item->snr_db / 20.0) / noise_rms;
         for (k = 0; k < n; k++)
           mix[k] = clean[k] + (float) (g * noise_seg[k]);
+        g_array_append_vals (stream_mix[s], mix, n);
         if (!bench_write_wav (item->input_path, mix, n, rate, error)) {
           bench_item_free (item);
           g_free (clean_path);
@@ -573,9 +627,15 @@ build_rate (const BenchSetConfig * config, guint rate, GPtrArray * voices,
     g_free (mix);
     g_free (noise_seg);
   }
-  ok = TRUE;
+  ok = !config->streams || write_streams (config, rate, dir, stream_mix,
+      stream_clean, segments, items, manifest, error);
 
 out:
+  for (i = 0; i < config->n_snrs; i++)
+    g_array_unref (stream_mix[i]);
+  g_free (stream_mix);
+  g_array_unref (stream_clean);
+  g_array_unref (segments);
   for (i = 0; i < noise_src->len; i++)
     g_free (noises[i].x);
   g_free (noises);
