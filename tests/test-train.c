@@ -912,6 +912,8 @@ static const Refusal refusals[] = {
       "audio folder %1$s/empty holds no audio files"},
   {"snr range", DATA " --snr-min 30 --snr-max 10 " TINY,
       "--snr-min 30 is above --snr-max 10"},
+  {"noise change", DATA " --noise-change 1.5 " TINY,
+      "--noise-change 1.5: give a share of examples, 0 to 1"},
   {"22050 Hz", DATA " " TINY " --rate 22050", "--rate 22050"},
   {"optimizer", DATA " --optimizer rmsprop " TINY,
       "--optimizer rmsprop is unknown"},

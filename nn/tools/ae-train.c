@@ -50,7 +50,7 @@ cmd_fit (int argc, char **argv, GError ** error)
   AeCliRun run = { 0 };
   double distortion_weight = 1.0, spectral_weight = 0.0, sisdr_weight = 0.0;
   int rate = 48000, width, code, blocks, kernel;
-  double bands_per_erb, snr_min, snr_max;
+  double bands_per_erb, snr_min, snr_max, noise_change;
   AeCliOptim oa = { 0 };
   gboolean no_augment = FALSE, ok = FALSE;
   GOptionContext *ctx;
@@ -71,6 +71,7 @@ cmd_fit (int argc, char **argv, GError ** error)
   bands_per_erb = o.config.bands_per_erb;
   snr_min = o.snr_min_db;
   snr_max = o.snr_max_db;
+  noise_change = o.noise_change;
   oa.seed = (gint64) o.seed;
   {
     GOptionEntry entries[] = {
@@ -113,6 +114,9 @@ cmd_fit (int argc, char **argv, GError ** error)
           "DB"},
       {"no-augment", 0, 0, G_OPTION_ARG_NONE, &no_augment,
           "mix without speed, EQ, reverberation and band limits", NULL},
+      {"noise-change", 0, 0, G_OPTION_ARG_DOUBLE, &noise_change,
+            "share of examples whose noise starts, stops or changes "
+            "part-way (0-1)", "P"},
       {"val-examples", 0, 0, G_OPTION_ARG_INT, &o.val_examples,
           "held-out mixtures", "N"},
       {"init", 0, 0, G_OPTION_ARG_FILENAME, &init,
@@ -170,6 +174,11 @@ cmd_fit (int argc, char **argv, GError ** error)
   if (rate != 16000 && rate != 48000) {
     g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
         "--rate %d: speech models run at 16000 or 48000 Hz", rate);
+    goto out;
+  }
+  if (!(noise_change >= 0.0 && noise_change <= 1.0)) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
+        "--noise-change %g: give a share of examples, 0 to 1", noise_change);
     goto out;
   }
   if (snr_min > snr_max) {
@@ -234,6 +243,7 @@ cmd_fit (int argc, char **argv, GError ** error)
   o.snr_min_db = (float) snr_min;
   o.snr_max_db = (float) snr_max;
   o.augment = !no_augment;
+  o.noise_change = (float) noise_change;
   o.seed = (guint64) oa.seed;
 
   signal (SIGINT, on_sigint);

@@ -49,6 +49,12 @@ ae_speech_train_options_init (AeSpeechTrainOptions * o)
   o->snr_min_db = -5.0f;
   o->snr_max_db = 25.0f;
   o->augment = TRUE;
+  {
+    AeMixConfig mix;
+
+    ae_mix_config_init_default (&mix, 48000);
+    o->noise_change = mix.p_noise_change;
+  }
   o->config.sample_rate = 48000;
   o->config.hop = 480;
   o->config.bands_per_erb = 2.0f;
@@ -778,6 +784,7 @@ ae_train_speech (const AeSpeechTrainOptions * opts, GError ** error)
   ae_mix_config_init_default (&prod.mix, o.config.sample_rate);
   prod.mix.snr_min_db = o.snr_min_db;
   prod.mix.snr_max_db = o.snr_max_db;
+  prod.mix.p_noise_change = o.noise_change;
   if (!o.augment)
     ae_mix_config_disable_augmentation (&prod.mix);
   prod.noisy = ae_alloc_floats ((gsize) o.seq_frames * o.config.hop);

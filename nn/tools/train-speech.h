@@ -24,6 +24,8 @@ typedef struct
   const char *heldout_file;     /* NULL: a seeded split by folder */
   float snr_min_db, snr_max_db;
   gboolean augment;
+  float noise_change;           /* AeMixConfig.p_noise_change, when
+                                 * augmenting */
 
   /* Model. */
   AeSpeechConfig config;
