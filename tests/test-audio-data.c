@@ -935,6 +935,42 @@ test_mixer_noise_change (void)
   sine_set_free (tone);
 }
 
+/* A noise recording that is loud for half a second and then a long tail
+ * of float denormals (what a filter's decay leaves): brought to unit
+ * power, or cut by an onset down to the tail and then scaled to the SNR,
+ * it once came out as infinities.  Every example must stay finite. */
+static void
+test_mixer_denormal_noise (void)
+{
+  static const double f = 1000.0;
+  AeClipSet *set = sine_set (&f, 1);
+  AeClip *clip = &set->clips[0];
+  AeMixConfig cfg;
+  gsize n = 16000 * 3, i;
+  float *noisy = g_new (float, n), *clean = g_new (float, n);
+  guint seed;
+
+  ae_free (clip->samples);
+  clip->n_samples = 16000 * 10;
+  clip->samples = ae_alloc_floats (clip->n_samples);
+  for (i = 0; i < clip->n_samples; i++)
+    clip->samples[i] = i < 8000 ? (float) sin (2.0 * G_PI * f * i / 16000.0)
+        : 1e-41f;
+  ae_mix_config_init_default (&cfg, 16000);
+  ae_mix_config_disable_augmentation (&cfg);
+  cfg.p_noise_change = 1.0f;
+  for (seed = 1; seed <= 300; seed++) {
+    ae_mix_example (speech16, set, &cfg, seed, noisy, clean, n);
+    for (i = 0; i < n; i++)
+      if (!isfinite (noisy[i]) || !isfinite (clean[i]))
+        g_error ("seed %u: sample %zu is %g / %g", seed, i, noisy[i],
+            clean[i]);
+  }
+  g_free (noisy);
+  g_free (clean);
+  sine_set_free (set);
+}
+
 /* The change draws from a stream of its own: with the defaults, an
  * example that drew no change is, byte for byte, the example made with
  * changes turned off (one that drew a change differs, if only by the
@@ -1348,6 +1384,8 @@ main (int argc, char **argv)
   g_test_add_func ("/train/mixer/ranges", test_mixer_ranges);
   g_test_add_func ("/train/mixer/noise-speed", test_mixer_noise_speed);
   g_test_add_func ("/train/mixer/noise-change", test_mixer_noise_change);
+  g_test_add_func ("/train/mixer/denormal-noise",
+      test_mixer_denormal_noise);
   g_test_add_func ("/train/mixer/noise-change-stream",
       test_mixer_noise_change_stream);
   g_test_add_func ("/train/mixer/babble", test_mixer_babble);

@@ -24,6 +24,13 @@
 #define CHANGE_FADE_MIN_SECONDS 0.005
 #define CHANGE_FADE_MAX_SECONDS 0.5
 #define CHANGE_SWAP_DB 10.0     /* second noise within +-this of the first */
+/* What is left of a unit-power noise once an onset or offset has cut it
+ * can be an EQ filter's decaying tail of denormals; scaled to the SNR it
+ * would overflow.  Below this power (-80 dB) it counts as no noise. */
+#define CHANGE_SILENT_POWER 1e-8
+/* A source quieter than this (-200 dB) is silence: brought to unit power
+ * its gain would overflow a float. */
+#define SILENT_POWER 1e-20
 #define HUM_TABLE_SIZE 1024
 #define MAX_HUM_HARMONICS 40
 #define N_COMBS 4
@@ -770,7 +777,7 @@ noise_babble (float *out, float *talker, gsize n, const AeClipSet * speech,
     loop_clip (talker, n, clip, (gsize) ae_rng_below (rng, clip->n_samples),
         1.0);
     ms = mean_square (talker, n);
-    if (ms <= 0.0)
+    if (ms <= SILENT_POWER)
       continue;
     g = (float) (db_to_gain (gain_db) / sqrt (ms));
     for (i = 0; i < n; i++)
@@ -941,7 +948,7 @@ build_noise (float *out, float *scratch, float *scratch2, gsize n,
       }
     }
     ms = mean_square (scratch, n);
-    if (ms <= 0.0)
+    if (ms <= SILENT_POWER)
       continue;                 /* a silent stretch of a noise clip */
     g = (float) (db_to_gain (gain_db) / sqrt (ms));
     for (i = 0; i < n; i++)
@@ -1003,6 +1010,8 @@ change_noise (float *a, float *b, gsize n, double rate, AeRng * rng,
         break;
     }
   }
+  if (mean_square (a, n) < CHANGE_SILENT_POWER)
+    memset (a, 0, n * sizeof (float));
 }
 
 /* --- the example --- */
@@ -1124,9 +1133,11 @@ ae_mix_example_full (const AeClipSet * speech, const AeClipSet * noise,
     double ps = ae_mix_active_power (clean, n_samples, cfg->rate);
     double pn = mean_square (noise_buf, n_samples);
 
-    if (ps > 0.0 && pn > 0.0) {
-      scale (noise_buf, n_samples,
-          (float) sqrt (ps / (pn * pow (10.0, snr_db / 10.0))));
+    float g = pn > 0.0 ? (float) sqrt (ps / (pn * pow (10.0, snr_db /
+                10.0))) : 0.0f;
+
+    if (ps > 0.0 && pn > 0.0 && isfinite (g)) {
+      scale (noise_buf, n_samples, g);
       info->snr_db = snr_db;
     }
   }
