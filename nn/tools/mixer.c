@@ -93,7 +93,7 @@ ae_mix_config_init_default (AeMixConfig * cfg, guint rate)
   cfg->noise_speed_max = 1.4f;
   cfg->p_noise_am = 0.3f;
   cfg->p_noise_eq = 0.4f;
-  cfg->p_noise_change = 0.25f;
+  cfg->p_noise_change = 0.0f;
   cfg->p_noise_only = 0.05f;
   cfg->p_clean_only = 0.05f;
 }
