@@ -962,9 +962,10 @@ build_noise (float *out, float *scratch, float *scratch2, gsize n,
 }
 
 /* The change of scene of AeMixConfig.p_noise_change, in place on @a, the
- * noise as built: @a before the crossfade, the second noise @b (built
- * into it already for a swap) after.  Both are first brought to unit
- * power, so the drawn level step is the one heard. */
+ * noise as built: an onset keeps @a only after the crossfade, an offset
+ * only before it, a swap crossfades from @a to @b, a second noise built
+ * the same way.  Both are first brought to unit power, so the drawn level
+ * step is the one heard. */
 static void
 change_noise (float *a, float *b, gsize n, double rate, AeRng * rng,
     AeMixInfo * info)
@@ -988,9 +989,9 @@ change_noise (float *a, float *b, gsize n, double rate, AeRng * rng,
 
   pa = mean_square (a, n);
   pb = info->noise_change == AE_NOISE_CHANGE_SWAP ? mean_square (b, n) : 0.0;
-  if (pa > 0.0)
+  if (pa > SILENT_POWER)
     scale (a, n, (float) (1.0 / sqrt (pa)));
-  gb = pb > 0.0 ? db_to_gain (info->noise_change_db) / sqrt (pb) : 0.0;
+  gb = pb > SILENT_POWER ? db_to_gain (info->noise_change_db) / sqrt (pb) : 0.0;
   for (i = 0; i < n; i++) {
     /* w: how much of the first noise is left */
     float w = i < at ? 1.0f : i >= at + fade ? 0.0f :
