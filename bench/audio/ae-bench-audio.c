@@ -476,7 +476,7 @@ report_rate (GString * s, Bench * b, guint r, const int *snrs, guint n_snrs)
   append_quality_table (s, b, rate, snrs, n_snrs, FALSE, METRIC_STOI);
   if (has_streams (b, rate)) {
     g_string_append (s, "\nThe same utterances back to back, one stream "
-        "per SNR (voice, noise and level change every 3-8 s; each system "
+        "per SNR (voice and noise change every 3-8 s; each system "
         "runs once over the whole stream, so what it learnt of one noise "
         "carries into the next utterance); SI-SDR improvement (dB), mean "
         "over utterances:\n\n");

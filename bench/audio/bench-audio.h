@@ -27,7 +27,7 @@ typedef struct
   char *voice;                  /* held-out prefix the speech came from */
   char *noise;                  /* held-out noise file ("" when clean) */
   /* A stream: every utterance of its rate at one SNR, back to back in one
-   * file, so voice, noise and level change every 3-8 s and a denoiser's
+   * file, so voice and noise change every 3-8 s and a denoiser's
    * state carries across; segments holds the gsize sample offsets of the
    * utterances and the end (n_utterances + 1).  NULL for a single
    * utterance. */

@@ -1134,11 +1134,11 @@ ae_mix_example_full (const AeClipSet * speech, const AeClipSet * noise,
     double ps = ae_mix_active_power (clean, n_samples, cfg->rate);
     double pn = mean_square (noise_buf, n_samples);
 
-    float g = pn > 0.0 ? (float) sqrt (ps / (pn * pow (10.0, snr_db /
-                10.0))) : 0.0f;
-
-    if (ps > 0.0 && pn > 0.0 && isfinite (g)) {
-      scale (noise_buf, n_samples, g);
+    /* No overflow: a noise here is silent or within 80 dB of unit power
+     * (SILENT_POWER, CHANGE_SILENT_POWER). */
+    if (ps > 0.0 && pn > 0.0) {
+      scale (noise_buf, n_samples,
+          (float) sqrt (ps / (pn * pow (10.0, snr_db / 10.0))));
       info->snr_db = snr_db;
     }
   }

@@ -93,9 +93,9 @@ void ae_mix_config_init_default (AeMixConfig * cfg, guint rate);
 /* Turns every augmentation off, for tests and validation sets: no speed,
  * clip gain, EQ, band-limit or reverb; exactly one noise source, a noise
  * clip at its own speed (white noise when the noise set is empty); no AM,
- * noise EQ or change of noise; never noise-only or clean-only.  Kept: the SNR range, the level range and the
- * gaps, which are what a mixture is, not augmentation.  With it,
- * noisy == clean + noise exactly. */
+ * noise EQ or change of noise; never noise-only or clean-only.  Kept: the
+ * SNR range, the level range and the gaps, which are what a mixture is,
+ * not augmentation.  With it, noisy == clean + noise exactly. */
 void ae_mix_config_disable_augmentation (AeMixConfig * cfg);
 
 typedef enum
