@@ -479,8 +479,7 @@ append_breakdown_table (GString * s, Bench * b, guint rate,
 
   for (g = 0; g < groups->len; g++) {
     const char *name = groups->pdata[g];
-
-    /* the corpus folder is the same for every row */
+    /* the corpus folder ("clean/", "noise/") is the same on every row */
     const char *shown = strchr (name, '/') ? strchr (name, '/') + 1 : name;
 
     g_string_append_printf (s, "| %s |", shown);
