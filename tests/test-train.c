@@ -553,6 +553,48 @@ test_fit_synth_loss (void)
   g_free (dir);
 }
 
+/* The "val step 1:" line of a one-step fit with @extra options. */
+static gchar *
+val_line (const gchar * fit, guint seed, const gchar * extra)
+{
+  gchar *dir = new_work_dir ("val-change"), *err = NULL, *line, *end;
+
+  g_assert_cmpint (ae_train (dir, NULL, &err, "%s -o model.safetensors "
+          "--seed %u --steps 1 --val-every 1 %s", fit, seed, extra), ==, 0);
+  line = strstr (err, "val step 1:");
+  g_assert_nonnull (line);
+  end = strchr (line, '\n');
+  line = g_strndup (line, end ? (gsize) (end - line) : strlen (line));
+  g_free (err);
+  g_free (dir);
+  return line;
+}
+
+/* --val-noise-change 0 is the validation set of old; a share of 1 changes
+ * the noise of every validation mixture, and with it the figures. */
+static void
+test_val_noise_change (void)
+{
+  gchar *fit, *plain, *zero, *all;
+  guint seed;
+
+  if (!require_tools ())
+    return;
+  fit = fit_tiny ();
+  seed = g_test_rand_int ();
+  g_test_message ("seed %u", seed);
+  plain = val_line (fit, seed, "");
+  zero = val_line (fit, seed, "--val-noise-change 0");
+  all = val_line (fit, seed, "--val-noise-change 1");
+  g_test_message ("%s / %s / %s", plain, zero, all);
+  g_assert_cmpstr (plain, ==, zero);
+  g_assert_cmpstr (plain, !=, all);
+  g_free (plain);
+  g_free (zero);
+  g_free (all);
+  g_free (fit);
+}
+
 /* Same data, seed and thread count give the same bytes, in any working
  * directory (the loader thread and the decoder threads must not leak their
  * timing into the batches); another seed gives other weights. */
@@ -914,6 +956,8 @@ static const Refusal refusals[] = {
       "--snr-min 30 is above --snr-max 10"},
   {"noise change", DATA " --noise-change 1.5 " TINY,
       "--noise-change 1.5: give a share of examples, 0 to 1"},
+  {"validation noise change", DATA " --val-noise-change -0.5 " TINY,
+      "--val-noise-change -0.5: give a share of examples, 0 to 1"},
   {"22050 Hz", DATA " " TINY " --rate 22050", "--rate 22050"},
   {"optimizer", DATA " --optimizer rmsprop " TINY,
       "--optimizer rmsprop is unknown"},
@@ -1268,6 +1312,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/train/fit/val-loss-falls", test_fit_lowers_val_loss);
   g_test_add_func ("/train/fit/synth-loss", test_fit_synth_loss);
+  g_test_add_func ("/train/fit/val-noise-change", test_val_noise_change);
   g_test_add_func ("/train/fit/deterministic", test_deterministic);
   g_test_add_func ("/train/fit/threads-same-weights",
       test_threads_same_weights);

@@ -50,7 +50,7 @@ cmd_fit (int argc, char **argv, GError ** error)
   AeCliRun run = { 0 };
   double distortion_weight = 1.0, spectral_weight = 0.0, sisdr_weight = 0.0;
   int rate = 48000, width, code, blocks, kernel;
-  double bands_per_erb, snr_min, snr_max, noise_change;
+  double bands_per_erb, snr_min, snr_max, noise_change, val_noise_change;
   AeCliOptim oa = { 0 };
   gboolean no_augment = FALSE, ok = FALSE;
   GOptionContext *ctx;
@@ -72,6 +72,7 @@ cmd_fit (int argc, char **argv, GError ** error)
   snr_min = o.snr_min_db;
   snr_max = o.snr_max_db;
   noise_change = o.noise_change;
+  val_noise_change = o.val_noise_change;
   oa.seed = (gint64) o.seed;
   {
     GOptionEntry entries[] = {
@@ -117,6 +118,9 @@ cmd_fit (int argc, char **argv, GError ** error)
       {"noise-change", 0, 0, G_OPTION_ARG_DOUBLE, &noise_change,
             "share of examples whose noise starts, stops or changes "
             "part-way (0-1)", "P"},
+      {"val-noise-change", 0, 0, G_OPTION_ARG_DOUBLE, &val_noise_change,
+            "the same share for the validation mixtures (0-1; default 0, "
+            "so that validation figures compare across runs)", "P"},
       {"val-examples", 0, 0, G_OPTION_ARG_INT, &o.val_examples,
           "held-out mixtures", "N"},
       {"init", 0, 0, G_OPTION_ARG_FILENAME, &init,
@@ -179,6 +183,12 @@ cmd_fit (int argc, char **argv, GError ** error)
   if (!(noise_change >= 0.0 && noise_change <= 1.0)) {
     g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
         "--noise-change %g: give a share of examples, 0 to 1", noise_change);
+    goto out;
+  }
+  if (!(val_noise_change >= 0.0 && val_noise_change <= 1.0)) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
+        "--val-noise-change %g: give a share of examples, 0 to 1",
+        val_noise_change);
     goto out;
   }
   if (snr_min > snr_max) {
@@ -244,6 +254,7 @@ cmd_fit (int argc, char **argv, GError ** error)
   o.snr_max_db = (float) snr_max;
   o.augment = !no_augment;
   o.noise_change = (float) noise_change;
+  o.val_noise_change = (float) val_noise_change;
   o.seed = (guint64) oa.seed;
 
   signal (SIGINT, on_sigint);

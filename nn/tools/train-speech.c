@@ -544,6 +544,9 @@ val_set_init (ValSet * v, const AeSpeechTrainOptions * o,
   ae_mix_config_disable_augmentation (&mix);
   mix.snr_min_db = -5.0f;
   mix.snr_max_db = 20.0f;
+  /* a change draws from its own random stream, so the examples that draw
+   * none are the same as with no changes at all */
+  mix.p_noise_change = o->val_noise_change;
   b = batch_view (v->batch, v->shape);
   for (i = 0; i < v->n; i++) {
     float *noisy = v->noisy + i * v->n_samples;

@@ -26,6 +26,9 @@ typedef struct
   gboolean augment;
   float noise_change;           /* AeMixConfig.p_noise_change, when
                                  * augmenting */
+  float val_noise_change;       /* the same for the validation mixtures
+                                 * (otherwise unaugmented); 0 keeps them
+                                 * comparable with earlier runs */
 
   /* Model. */
   AeSpeechConfig config;
