@@ -86,6 +86,10 @@ guint ae_model_get_hop_samples (const AeModel * model);
 /* Audio models: delay from input to output of ae_stream_process, in
  * samples at the model rate.  Constant, whatever the block sizes. */
 guint ae_model_get_latency_samples (const AeModel * model);
+/* Audio models: the noise smoothing time the model was tuned with, in ms
+ * (0: none), which its new streams start with; ae_stream_set_noise_smoothing
+ * explains it. */
+guint ae_model_get_noise_smoothing_ms (const AeModel * model);
 /* Number of float32 parameters. */
 gsize ae_model_get_n_params (const AeModel * model);
 /* A __metadata__ value of the weight file, or NULL.  Borrowed; valid while
@@ -128,6 +132,14 @@ void ae_stream_set_attenuation_limit (AeStream * stream, float limit_db);
  * stream). */
 #define AE_NOISE_FLOOR_OFF 200.0f
 void ae_stream_set_noise_floor (AeStream * stream, float floor_db);
+/* Noise smoothing, in ms (0 turns it off; at most 10000): where the
+ * network hears noise rather than speech, once the SNR estimate above is
+ * over 0 dB (fully from 10 dB), each band's gain follows the network's
+ * with this time constant instead of frame by frame, so the noise that is
+ * left is a steady copy of the input's rather than one that pumps
+ * (nn/gainsmooth.h).  New streams start with their model's
+ * ae_model_get_noise_smoothing_ms(). */
+void ae_stream_set_noise_smoothing (AeStream * stream, float time_ms);
 /* Wet/dry: 1 = denoised only, 0 = dry only.  The dry path is the input
  * delayed by the latency, so both stay phase-aligned. */
 void ae_stream_set_mix (AeStream * stream, float wet);

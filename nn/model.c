@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ae-models.h"
+#include "gainsmooth.h"
 #include "safetensors.h"
 #include "spectrum.h"
 #include "tensor.h"
@@ -108,6 +109,10 @@ set_arch_metadata (AeModel * model)
   set_meta_uint (model, AE_META_CODE, c->arch.code);
   set_meta_uint (model, AE_META_BLOCKS, c->arch.n_blocks);
   set_meta_uint (model, AE_META_KERNEL, c->arch.kernel);
+  if (c->noise_smoothing_ms > 0)
+    set_meta_uint (model, AE_META_NOISE_SMOOTHING, c->noise_smoothing_ms);
+  else
+    g_hash_table_remove (model->metadata, AE_META_NOISE_SMOOTHING);
 }
 
 static void
@@ -220,6 +225,10 @@ config_from_metadata (const AeSafetensors * st, AeSpeechConfig * c,
   if (!meta_uint (st, AE_META_KERNEL, 1, 9, &v, error))
     return FALSE;
   c->arch.kernel = v;
+  if (ae_safetensors_get_metadata (st, AE_META_NOISE_SMOOTHING)
+      && !meta_uint (st, AE_META_NOISE_SMOOTHING, 0,
+          AE_NOISE_SMOOTHING_MAX_MS, &c->noise_smoothing_ms, error))
+    return FALSE;
   if (bpe)
     c->bands_per_erb = (float) g_ascii_strtod (bpe, &end);
   if (!bpe || end == bpe || *end != '\0') {
@@ -404,6 +413,12 @@ guint
 ae_model_get_window_samples (const AeModel * model)
 {
   return 2 * model->config.hop;
+}
+
+guint
+ae_model_get_noise_smoothing_ms (const AeModel * model)
+{
+  return model->config.noise_smoothing_ms;
 }
 
 guint

@@ -22,6 +22,7 @@ typedef struct
   guint hop;                    /* samples; the window is 2 * hop */
   float bands_per_erb;
   AeSpeechArch arch;            /* arch.n_bands must match the layout */
+  guint noise_smoothing_ms;     /* its streams' default; 0 = off */
 } AeSpeechConfig;
 
 /* Fills arch.n_bands from rate, hop and bands_per_erb. */
@@ -54,6 +55,9 @@ gboolean ae_model_save (const AeModel * model, const char *path,
 #define AE_META_CODE "ae.arch.code"
 #define AE_META_BLOCKS "ae.arch.blocks"
 #define AE_META_KERNEL "ae.arch.kernel"
+/* Optional (absent: 0); not the architecture, but a setting the model was
+ * tuned with, so it travels in the file (ae-train tune writes it). */
+#define AE_META_NOISE_SMOOTHING "ae.noise_smoothing_ms"
 
 G_END_DECLS
 #endif /* AE_MODEL_H */

@@ -13,6 +13,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "gainsmooth.h"
 #include "model.h"
 #include "spectrum.h"
 #include "tensor.h"
@@ -60,6 +61,8 @@ struct _AeStream
   double level_decay;
   float min_speech_frames;
 
+  AeGainSmoother smoother;
+
   /* Gate state. */
   float gate_gain;
   float frames_below;
@@ -101,8 +104,10 @@ ae_stream_new (AeModel * model, GError ** error)
   s->ola = ae_alloc_floats (s->window);
   s->ready = ae_alloc_floats (s->hop);
   if (!s->in_block || !s->frame || !s->spec || !s->energy || !s->gains
-      || !s->ola || !s->ready)
+      || !s->ola || !s->ready
+      || !ae_gain_smoother_init (&s->smoother, s->n_bands, s->frame_ms))
     goto oom;
+  ae_gain_smoother_set_time (&s->smoother, (float) c->noise_smoothing_ms);
   s->floor_gain = 0.0f;
   s->wet = 1.0f;
   s->gate_gain = 1.0f;
@@ -127,6 +132,7 @@ ae_stream_free (AeStream * s)
     return;
   ae_spectrum_clear (&s->sp);
   ae_speech_acts_free (&s->acts);
+  ae_gain_smoother_clear (&s->smoother);
   ae_free (s->in_block);
   ae_free (s->frame);
   ae_free (s->spec);
@@ -151,6 +157,7 @@ ae_stream_reset (AeStream * s)
   s->frames_below = 0.0f;
   s->speech_sum = s->speech_weight = 0.0;
   s->noise_sum = s->noise_weight = 0.0;
+  ae_gain_smoother_reset (&s->smoother);
   memset (&s->stats, 0, sizeof (s->stats));
   s->stats.snr_db = AE_SNR_UNKNOWN;
 }
@@ -173,6 +180,13 @@ void
 ae_stream_set_noise_floor (AeStream * s, float floor_db)
 {
   s->noise_floor_db = MAX (floor_db, 0.0f);
+}
+
+void
+ae_stream_set_noise_smoothing (AeStream * s, float time_ms)
+{
+  ae_gain_smoother_set_time (&s->smoother,
+      CLAMP (time_ms, 0.0f, (float) AE_NOISE_SMOOTHING_MAX_MS));
 }
 
 void
@@ -294,8 +308,13 @@ process_frame (AeStream * s)
   /* Not inside MAX, which would evaluate it, and update the sums, twice. */
   floor_gain = noise_floor_gain (s, out, speech_prob);
   floor_gain = MAX (floor_gain, s->floor_gain);
+  /* The SNR estimate above saw the network's own gains; the smoothed ones
+   * are what is applied. */
+  memcpy (s->gains, out, sizeof (float) * s->n_bands);
+  ae_gain_smoother_apply (&s->smoother, s->gains, speech_prob,
+      s->stats.snr_db);
   for (i = 0; i < s->n_bands; i++)
-    s->gains[i] = MAX (out[i] * gate, floor_gain);
+    s->gains[i] = MAX (s->gains[i] * gate, floor_gain);
   ae_spectrum_apply_gains (&s->sp, s->spec, s->gains);
   ae_spectrum_synthesize (&s->sp, s->ola, s->spec);
 

@@ -1047,6 +1047,75 @@ GST_START_TEST (test_noise_floor)
 
 GST_END_TEST;
 
+/* @x (@n frames of @f) through the embedded model with
+ * noise-smoothing=@smoothing_ms, or the property left unset for -2. */
+static float *
+smoothing_output (const Fmt * f, const float *x, gsize n, gint smoothing_ms)
+{
+  GstElement *e = smoothing_ms == -2 ? nonlive_new (f, NULL, NULL) :
+      nonlive_new (f, NULL, "noise-smoothing", smoothing_ms, NULL);
+  GByteArray *out = nonlive_push (e, f, x, n, NULL, 0, TRUE, 0);
+  gsize n_out;
+  float *y = floats_from_bytes (f, out, &n_out);
+
+  fail_unless_equals_uint64 (n_out, n);
+  nonlive_free (e, NULL);
+  g_byte_array_unref (out);
+  return y;
+}
+
+static gsize
+count_differences (const float *a, const float *b, gsize n)
+{
+  gsize i, d = 0;
+
+  for (i = 0; i < n; i++)
+    d += a[i] != b[i];
+  return d;
+}
+
+/* noise-smoothing changes the output, and its default (-2 here: the
+ * property left unset) is the model's own: on for the embedded 48 kHz
+ * model (1000 ms, which the rest of this test does not assume, only that
+ * the default equals the model's and differs from off), off for 16 kHz.
+ * The arithmetic itself is tested in test-speech.c. */
+GST_START_TEST (test_noise_smoothing)
+{
+  Fmt f48 = { GST_AUDIO_FORMAT_F32, 48000, 1 };
+  Fmt f16 = { GST_AUDIO_FORMAT_F32, 16000, 1 };
+  gsize n48 = f48.rate * 3, n16 = f16.rate * 3;
+  /* speech with noise about 26 dB under it, so that the SNR estimate the
+   * smoothing waits for passes 10 dB */
+  float *x48 = make_signal (&f48, n48, 1.0f, 0.05f);
+  float *x16 = make_signal (&f16, n16, 1.0f, 0.05f);
+  float *off = smoothing_output (&f48, x48, n48, 0);
+  float *on = smoothing_output (&f48, x48, n48, 1000);
+  float *dflt = smoothing_output (&f48, x48, n48, -2);
+  float *off16 = smoothing_output (&f16, x16, n16, 0);
+  float *dflt16 = smoothing_output (&f16, x16, n16, -2);
+  AeModel *m48 = ae_model_new_default_audio (48000, NULL);
+  gsize changed = count_differences (off, on, n48);
+
+  fail_unless (m48 != NULL, "no embedded 48 kHz model");
+
+  fail_unless (changed > n48 / 10, "smoothing 1000 ms changed only %"
+      G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT " samples", changed, n48);
+  fail_unless_equals_int (ae_model_get_noise_smoothing_ms (m48), 1000);
+  fail_unless_equals_uint64 (count_differences (dflt, on, n48), 0);
+  fail_unless_equals_uint64 (count_differences (dflt16, off16, n16), 0);
+
+  ae_model_unref (m48);
+  g_free (x48);
+  g_free (x16);
+  g_free (off);
+  g_free (on);
+  g_free (dflt);
+  g_free (off16);
+  g_free (dflt16);
+}
+
+GST_END_TEST;
+
 /* A model that passes everything but never hears speech: with the gate on,
  * noise is let through for the hold time, then silenced. */
 GST_START_TEST (test_vad_gate)
@@ -1579,7 +1648,8 @@ stress_thread (gpointer data)
       case 2:
         g_object_set (e, "attenuation-limit",
             (gfloat) g_rand_double_range (r, 0, 100), "noise-floor",
-            (gfloat) g_rand_double_range (r, 0, 100), NULL);
+            (gfloat) g_rand_double_range (r, 0, 100), "noise-smoothing",
+            g_rand_int_range (r, -1, 10001), NULL);
         break;
       case 3:
         g_object_set (e, "vad-threshold", (gfloat) g_rand_double (r),
@@ -1719,6 +1789,7 @@ aedenoise_suite (void)
   tcase_add_test (tc, test_controller);
   tcase_add_test (tc, test_attenuation_limit);
   tcase_add_test (tc, test_noise_floor);
+  tcase_add_test (tc, test_noise_smoothing);
   tcase_add_test (tc, test_vad_gate);
   tcase_add_test (tc, test_messages);
   tcase_add_test (tc, test_messages_snr);

@@ -161,6 +161,7 @@ change_properties (GstElement * e, guint i)
   g_object_set (e, "mix", (i % 3) / 2.0f, "bypass", i % 5 == 0,
       "attenuation-limit", (gfloat) (i % 4) * 10.0f,
       "noise-floor", (gfloat) (i % 3) * 20.0f,
+      "noise-smoothing", (gint) (i % 3) * 500 - 1,
       "vad-threshold", (i % 2) * 0.5f, "vad-hold", i % 300, NULL);
 }
 

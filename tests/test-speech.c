@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "ae.h"
+#include "gainsmooth.h"
 #include "model.h"
 #include "safetensors.h"
 #include "spectrum.h"
@@ -529,6 +530,119 @@ test_model_save_load (void)
   g_free (dir);
 }
 
+/* The noise smoothing a model is tuned with travels in its file: absent
+ * when off, and read back as written; its streams start with it. */
+static void
+test_model_noise_smoothing (void)
+{
+  AeSpeechConfig c = small_config (16000);
+  AeModel *model = random_model (16000, 0.3f), *tuned, *loaded;
+  char *dir = g_dir_make_tmp ("ae-test-XXXXXX", NULL);
+  char *path = g_build_filename (dir, "m.safetensors", NULL);
+  GError *error = NULL;
+
+  g_assert_cmpuint (ae_model_get_noise_smoothing_ms (model), ==, 0);
+  g_assert_null (ae_model_get_metadata (model, AE_META_NOISE_SMOOTHING));
+  c.noise_smoothing_ms = 250;
+  tuned = ae_model_new_speech (&c, ae_model_get_params (model), NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (ae_model_save (tuned, path, NULL, &error));
+  loaded = ae_model_new_from_file (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ae_model_get_noise_smoothing_ms (loaded), ==, 250);
+  g_assert_cmpstr (ae_model_get_metadata (loaded, AE_META_NOISE_SMOOTHING),
+      ==, "250");
+  ae_model_unref (loaded);
+  ae_model_unref (tuned);
+  ae_model_unref (model);
+  g_unlink (path);
+  g_rmdir (dir);
+  g_free (path);
+  g_free (dir);
+}
+
+/* Sets every band of @gains to @value. */
+static void
+fill (float *gains, int n, float value)
+{
+  int b;
+
+  for (b = 0; b < n; b++)
+    gains[b] = value;
+}
+
+/* The smoother against the closed form of a first-order lag in the log
+ * domain: held in noise (speech probability 0) at an SNR of 10 dB or more,
+ * a step of the network's gain from 1 to g has reached
+ * exp (ln g (1 - exp (-t / tau))) after t; at 5 dB SNR, and at speech
+ * probability 0.9 (0.9^8 of it let through at once), the lag holds less,
+ * as gainsmooth.h says.  With speech certain, at 0 dB SNR or below, with
+ * the SNR unknown, or switched off, the gains pass bit for bit. */
+static void
+test_gain_smoother (void)
+{
+  enum { N_BANDS = 4 };
+  const float frame_ms = 10.0f, tau_ms = 100.0f, target = 0.01f;
+  const float decay = expf (-frame_ms / tau_ms);
+  const float passing[N_BANDS] = { 0.3f, 0.0f, 0.9f, 1.0f };
+  struct
+  {
+    float prob, snr_db, hold;   /* hold: the lag's factor per frame */
+  } lags[] = {
+    {0.0f, 20.0f, decay},
+    {0.0f, 10.0f, decay},
+    {0.0f, 5.0f, 0.5f * decay},
+    {0.9f, 30.0f, (1.0f - powf (0.9f, 8.0f)) * decay},
+  }, passes[] = {
+    {1.0f, 20.0f, 0.0f},
+    {0.0f, 0.0f, 0.0f},
+    {0.0f, -3.0f, 0.0f},
+    {0.0f, AE_SNR_UNKNOWN, 0.0f},
+  };
+  AeGainSmoother g;
+  float gains[N_BANDS];
+  guint i;
+  int t, b;
+
+  g_assert_true (ae_gain_smoother_init (&g, N_BANDS, frame_ms));
+  ae_gain_smoother_set_time (&g, tau_ms);
+  for (i = 0; i < G_N_ELEMENTS (lags); i++) {
+    ae_gain_smoother_reset (&g);
+    for (t = 1; t <= 30; t++) {
+      double expect = exp (log (target) * (1.0 - pow (lags[i].hold, t)));
+
+      fill (gains, N_BANDS, target);
+      ae_gain_smoother_apply (&g, gains, lags[i].prob, lags[i].snr_db);
+      for (b = 0; b < N_BANDS; b++)
+        g_assert_cmpfloat (fabs (gains[b] - expect), <=, 1e-4 * expect);
+    }
+    /* the continuous-time form, for the full lag: one time constant */
+    if (i == 0) {
+      ae_gain_smoother_reset (&g);
+      for (t = 0; t < (int) (tau_ms / frame_ms); t++) {
+        fill (gains, N_BANDS, target);
+        ae_gain_smoother_apply (&g, gains, 0.0f, 20.0f);
+      }
+      g_assert_cmpfloat (fabs (logf (gains[0]) - logf (target) *
+              (1.0f - expf (-1.0f))), <, 1e-4);
+    }
+  }
+  for (i = 0; i <= G_N_ELEMENTS (passes); i++) {
+    ae_gain_smoother_reset (&g);
+    if (i == G_N_ELEMENTS (passes))
+      ae_gain_smoother_set_time (&g, 0.0f);     /* off */
+    for (t = 0; t < 5; t++) {
+      memcpy (gains, passing, sizeof (gains));
+      if (i == G_N_ELEMENTS (passes))
+        ae_gain_smoother_apply (&g, gains, 0.0f, 20.0f);
+      else
+        ae_gain_smoother_apply (&g, gains, passes[i].prob, passes[i].snr_db);
+      g_assert_cmpmem (gains, sizeof (gains), passing, sizeof (passing));
+    }
+  }
+  ae_gain_smoother_clear (&g);
+}
+
 /* Valid safetensors whose tensors or metadata do not fit the architecture:
  * each is refused with a message naming the culprit. */
 static void
@@ -548,6 +662,8 @@ test_model_refusals (void)
     {"extra", "bogus.weight"},
     {"arch", "architecture"},
     {"rate", "ae.sample_rate"},
+    {"smoothing", "ae.noise_smoothing_ms"},
+    {"smoothing-range", "ae.noise_smoothing_ms"},
   };
   guint c;
 
@@ -574,6 +690,11 @@ test_model_refusals (void)
     ae_safetensors_writer_add_metadata (w, "ae.arch.code", "8");
     ae_safetensors_writer_add_metadata (w, "ae.arch.blocks", "2");
     ae_safetensors_writer_add_metadata (w, "ae.arch.kernel", "3");
+    if (!strcmp (cases[c].what, "smoothing"))
+      ae_safetensors_writer_add_metadata (w, "ae.noise_smoothing_ms", "soon");
+    if (!strcmp (cases[c].what, "smoothing-range"))
+      ae_safetensors_writer_add_metadata (w, "ae.noise_smoothing_ms",
+          "10001");
     for (l = 0; l < net->n_layers; l++) {
       const AeSpeechLayer *layer = &net->layers[l];
       gint64 ws[3] = { layer->kernel, layer->c_in, layer->c_out };
@@ -623,5 +744,8 @@ main (int argc, char **argv)
   g_test_add_func ("/speech/stream-batch-parity", test_stream_batch_parity);
   g_test_add_func ("/speech/model-save-load", test_model_save_load);
   g_test_add_func ("/speech/model-refusals", test_model_refusals);
+  g_test_add_func ("/speech/model-noise-smoothing",
+      test_model_noise_smoothing);
+  g_test_add_func ("/speech/gain-smoother", test_gain_smoother);
   return g_test_run ();
 }

@@ -26,6 +26,8 @@
 #include <unistd.h>
 
 #include "ae.h"
+#include "model.h"
+#include "tensor.h"
 #include "safetensors.h"
 #include "test-tool-util.h"
 
@@ -1257,6 +1259,80 @@ __lsan_default_suppressions (void)
 
 /* Under AddressSanitizer gst-plugin-scanner, which is not instrumented,
  * cannot load the build's plugin and blacklists it; this process can. */
+/* ae-train tune: the copy has the noise smoothing asked for, the same
+ * weights and the same other metadata, and tuning it again to 0 takes the
+ * key out; values out of range and a missing -o are refused by name. */
+static void
+test_tune (void)
+{
+  AeSpeechConfig c = { 0 };
+  AeSpeechNet net;
+  gchar *dir = g_dir_make_tmp ("ae-tune-XXXXXX", NULL);
+  gchar *src = g_build_filename (dir, "m.safetensors", NULL);
+  gchar *dst = g_build_filename (dir, "t.safetensors", NULL);
+  const char *meta[] = { "ae.task", "audio-denoise", NULL };
+  AeModel *model, *tuned;
+  GError *error = NULL;
+  gchar *err = NULL;
+  float *params;
+  gsize i;
+
+  c.sample_rate = 16000;
+  c.hop = 160;
+  c.bands_per_erb = 1.0f;
+  c.arch.width = 12;
+  c.arch.code = 8;
+  c.arch.n_blocks = 2;
+  c.arch.kernel = 3;
+  g_assert_true (ae_speech_config_complete (&c, NULL));
+  g_assert_true (ae_speechnet_init (&net, &c.arch, NULL));
+  params = ae_alloc_floats (net.n_params);
+  for (i = 0; i < net.n_params; i++)
+    params[i] = (float) g_test_rand_double_range (-0.3, 0.3);
+  model = ae_model_new_speech (&c, params, meta, &error);
+  g_assert_no_error (error);
+  g_assert_true (ae_model_save (model, src, NULL, &error));
+
+  g_assert_cmpint (ae_train (dir, NULL, NULL, "tune -m m.safetensors -o "
+          "t.safetensors --noise-smoothing 400"), ==, 0);
+  tuned = ae_model_new_from_file (dst, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ae_model_get_noise_smoothing_ms (model), ==, 0);
+  g_assert_cmpuint (ae_model_get_noise_smoothing_ms (tuned), ==, 400);
+  g_assert_cmpstr (ae_model_get_metadata (tuned, "ae.task"), ==,
+      "audio-denoise");
+  g_assert_cmpmem (ae_model_get_params (tuned),
+      ae_model_get_n_params (tuned) * sizeof (float),
+      ae_model_get_params (model),
+      ae_model_get_n_params (model) * sizeof (float));
+  ae_model_unref (tuned);
+
+  g_assert_cmpint (ae_train (dir, NULL, NULL, "tune -m t.safetensors -o "
+          "t.safetensors --noise-smoothing 0"), ==, 0);
+  tuned = ae_model_new_from_file (dst, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ae_model_get_noise_smoothing_ms (tuned), ==, 0);
+  ae_model_unref (tuned);
+
+  g_assert_cmpint (ae_train (dir, NULL, &err, "tune -m m.safetensors -o "
+          "x.safetensors --noise-smoothing 10001"), !=, 0);
+  g_assert_nonnull (strstr (err, "--noise-smoothing 10001"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (ae_train (dir, NULL, &err, "tune -m m.safetensors"), !=,
+      0);
+  g_assert_nonnull (strstr (err, "-o FILE"));
+
+  g_free (err);
+  ae_model_unref (model);
+  ae_free (params);
+  g_unlink (dst);
+  g_unlink (src);
+  g_rmdir (dir);
+  g_free (src);
+  g_free (dst);
+  g_free (dir);
+}
+
 static void
 load_build_plugin (void)
 {
@@ -1324,6 +1400,7 @@ main (int argc, char **argv)
   g_test_add_func ("/train/fit/grow-blocks", test_grow_blocks);
   g_test_add_func ("/train/eval/element-parity", test_element_parity);
   g_test_add_func ("/train/score/snr", test_score);
+  g_test_add_func ("/train/tune", test_tune);
   ret = g_test_run ();
 
   if (data_dir != NULL)

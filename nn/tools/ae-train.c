@@ -31,6 +31,7 @@
 #include "videonet.h"
 #include "plot.h"
 #include "eval-video.h"
+#include "gainsmooth.h"
 #include "cli.h"
 
 static void
@@ -509,6 +510,72 @@ cmd_info (int argc, char **argv, GError ** error)
   return 0;
 }
 
+/* A copy of a speech model with the settings its streams start with
+ * changed; the weights and the rest of the metadata are kept as they are.
+ * The copy is loaded back, so what is written is what the element will
+ * read. */
+static int
+cmd_tune (int argc, char **argv, GError ** error)
+{
+  char *model_path = NULL, *output = NULL;
+  gint smoothing_ms = -1;
+  AeModel *model = NULL, *check = NULL;
+  int ret = 1;
+  GOptionEntry entries[] = {
+    {"model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, "weight file",
+        "MODEL"},
+    {"output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "the copy to write",
+        "FILE"},
+    {"noise-smoothing", 0, 0, G_OPTION_ARG_INT, &smoothing_ms,
+          "noise smoothing time in ms, 0 (off) to 10000 (nn/gainsmooth.h)",
+        "MS"},
+    {NULL}
+  };
+  GOptionContext *ctx = g_option_context_new ("- copy a speech model with "
+      "other stream defaults");
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!ae_cli_parse (ctx, &argc, &argv, error))
+    goto out;
+  if (!model_path || !output) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
+        "usage: ae-train tune -m MODEL -o FILE [--noise-smoothing MS]");
+    goto out;
+  }
+  if (smoothing_ms != -1 && (smoothing_ms < 0
+          || smoothing_ms > AE_NOISE_SMOOTHING_MAX_MS)) {
+    g_set_error (error, AE_ERROR, AE_ERROR_ARGUMENT,
+        "--noise-smoothing %d: give 0 (off) to %d ms", smoothing_ms,
+        AE_NOISE_SMOOTHING_MAX_MS);
+    goto out;
+  }
+  if (!(model = ae_model_new_from_file (model_path, error)))
+    goto out;
+  {
+    char value[16];
+    const char *meta[] = { AE_META_NOISE_SMOOTHING, value, NULL };
+
+    g_snprintf (value, sizeof (value), "%u", smoothing_ms >= 0 ?
+        (guint) smoothing_ms : ae_model_get_noise_smoothing_ms (model));
+    if (!ae_model_save (model, output, meta, error)
+        || !(check = ae_model_new_from_file (output, error)))
+      goto out;
+  }
+  printf ("%s: noise smoothing %u ms\n", output,
+      ae_model_get_noise_smoothing_ms (check));
+  ret = 0;
+
+out:
+  if (model)
+    ae_model_unref (model);
+  if (check)
+    ae_model_unref (check);
+  g_option_context_free (ctx);
+  g_free (model_path);
+  g_free (output);
+  return ret;
+}
+
 static void
 usage (void)
 {
@@ -518,6 +585,7 @@ usage (void)
       "them\n"
       "  info   print a weight file's metadata, size and cost\n"
       "  score  SNR, SI-SDR and STOI of a file against its clean reference\n"
+      "  tune   copy a speech model with other stream defaults\n"
       "  sample decode draws from a variational model's prior (images: "
       "PGM; audio: WAV and .npy)\n"
       "  encode encode image patches to a .npy array of codes\n"
@@ -559,6 +627,8 @@ main (int argc, char **argv)
     ret = cmd_eval (argc - 1, argv + 1, &error);
   else if (!strcmp (cmd, "info"))
     ret = cmd_info (argc - 1, argv + 1, &error);
+  else if (!strcmp (cmd, "tune"))
+    ret = cmd_tune (argc - 1, argv + 1, &error);
   else if (!strcmp (cmd, "score"))
     ret = cmd_score (argc - 1, argv + 1, &error);
   else if (!strcmp (cmd, "plot"))
