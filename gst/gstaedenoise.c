@@ -370,7 +370,8 @@ gst_ae_denoise_class_init (GstAeDenoiseClass * klass)
    * above 0 dB (fully from 10 dB), each band's gain follows the network's
    * with this time constant, in ms, instead of frame by frame: the noise
    * that is left stays a steady, quieter copy of the input's background
-   * instead of pumping between words.  Speech is followed at once.  0 turns
+   * instead of pumping between words.  Speech, and transients such as key
+   * clicks (a band 10 dB over its average), are followed at once.  0 turns
    * it off; -1 uses the model's own setting (1000 ms for the embedded
    * 48 kHz model, off for the 16 kHz one, as measured on bench/audio).
    */

@@ -136,8 +136,9 @@ void ae_stream_set_noise_floor (AeStream * stream, float floor_db);
  * network hears noise rather than speech, once the SNR estimate above is
  * over 0 dB (fully from 10 dB), each band's gain follows the network's
  * with this time constant instead of frame by frame, so the noise that is
- * left is a steady copy of the input's rather than one that pumps
- * (nn/gainsmooth.h).  New streams start with their model's
+ * left is a steady copy of the input's rather than one that pumps;
+ * transients (a band 10 dB over its average) still get the network's
+ * gain at once (nn/gainsmooth.h).  New streams start with their model's
  * ae_model_get_noise_smoothing_ms(). */
 void ae_stream_set_noise_smoothing (AeStream * stream, float time_ms);
 /* Wet/dry: 1 = denoised only, 0 = dry only.  The dry path is the input

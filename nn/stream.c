@@ -311,7 +311,7 @@ process_frame (AeStream * s)
   /* The SNR estimate above saw the network's own gains; the smoothed ones
    * are what is applied. */
   memcpy (s->gains, out, sizeof (float) * s->n_bands);
-  ae_gain_smoother_apply (&s->smoother, s->gains, speech_prob,
+  ae_gain_smoother_apply (&s->smoother, s->gains, s->energy, speech_prob,
       s->stats.snr_db);
   for (i = 0; i < s->n_bands; i++)
     s->gains[i] = MAX (s->gains[i] * gate, floor_gain);

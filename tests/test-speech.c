@@ -577,7 +577,10 @@ fill (float *gains, int n, float value)
  * exp (ln g (1 - exp (-t / tau))) after t; at 5 dB SNR, and at speech
  * probability 0.9 (0.9^8 of it let through at once), the lag holds less,
  * as gainsmooth.h says.  With speech certain, at 0 dB SNR or below, with
- * the SNR unknown, or switched off, the gains pass bit for bit. */
+ * the SNR unknown, or switched off, the gains pass bit for bit.  A band
+ * whose energy jumps more than 10 dB over its running average (a
+ * transient) takes the network's gain at once, bit for bit, while the
+ * others keep lagging; a 9 dB jump does not. */
 static void
 test_gain_smoother (void)
 {
@@ -599,8 +602,9 @@ test_gain_smoother (void)
     {0.0f, -3.0f, 0.0f},
     {0.0f, AE_SNR_UNKNOWN, 0.0f},
   };
+  const float steady[N_BANDS] = { 1.0f, 1.0f, 1.0f, 1.0f };
   AeGainSmoother g;
-  float gains[N_BANDS];
+  float gains[N_BANDS], energy[N_BANDS], lagging;
   guint i;
   int t, b;
 
@@ -612,7 +616,8 @@ test_gain_smoother (void)
       double expect = exp (log (target) * (1.0 - pow (lags[i].hold, t)));
 
       fill (gains, N_BANDS, target);
-      ae_gain_smoother_apply (&g, gains, lags[i].prob, lags[i].snr_db);
+      ae_gain_smoother_apply (&g, gains, steady, lags[i].prob,
+          lags[i].snr_db);
       for (b = 0; b < N_BANDS; b++)
         g_assert_cmpfloat (fabs (gains[b] - expect), <=, 1e-4 * expect);
     }
@@ -621,7 +626,7 @@ test_gain_smoother (void)
       ae_gain_smoother_reset (&g);
       for (t = 0; t < (int) (tau_ms / frame_ms); t++) {
         fill (gains, N_BANDS, target);
-        ae_gain_smoother_apply (&g, gains, 0.0f, 20.0f);
+        ae_gain_smoother_apply (&g, gains, steady, 0.0f, 20.0f);
       }
       g_assert_cmpfloat (fabs (logf (gains[0]) - logf (target) *
               (1.0f - expf (-1.0f))), <, 1e-4);
@@ -634,11 +639,33 @@ test_gain_smoother (void)
     for (t = 0; t < 5; t++) {
       memcpy (gains, passing, sizeof (gains));
       if (i == G_N_ELEMENTS (passes))
-        ae_gain_smoother_apply (&g, gains, 0.0f, 20.0f);
+        ae_gain_smoother_apply (&g, gains, steady, 0.0f, 20.0f);
       else
-        ae_gain_smoother_apply (&g, gains, passes[i].prob, passes[i].snr_db);
+        ae_gain_smoother_apply (&g, gains, steady, passes[i].prob,
+            passes[i].snr_db);
       g_assert_cmpmem (gains, sizeof (gains), passing, sizeof (passing));
     }
+  }
+
+  /* transients: 20 steady frames in the full lag, then band 0 jumps by
+   * 10.5 dB and band 1 by 9 dB in one frame that asks for 0.5 */
+  ae_gain_smoother_set_time (&g, tau_ms);
+  ae_gain_smoother_reset (&g);
+  for (t = 0; t < 20; t++) {
+    fill (gains, N_BANDS, target);
+    ae_gain_smoother_apply (&g, gains, steady, 0.0f, 20.0f);
+  }
+  lagging = expf (logf (target) * (1.0f - powf (decay, 20.0f)));
+  memcpy (energy, steady, sizeof (energy));
+  energy[0] = powf (10.0f, 1.05f);
+  energy[1] = powf (10.0f, 0.9f);
+  fill (gains, N_BANDS, 0.5f);
+  ae_gain_smoother_apply (&g, gains, energy, 0.0f, 20.0f);
+  g_assert_cmpfloat (gains[0], ==, 0.5f);
+  for (b = 1; b < N_BANDS; b++) {
+    double expect = exp (logf (0.5f) + decay * (logf (lagging) -
+            logf (0.5f)));
+    g_assert_cmpfloat (fabs (gains[b] - expect), <=, 1e-4 * expect);
   }
   ae_gain_smoother_clear (&g);
 }
