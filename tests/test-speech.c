@@ -499,19 +499,33 @@ test_stream_batch_parity (void)
   ae_free (gains);
 }
 
-static void
-test_model_save_load (void)
+/* @model written with @meta to a temporary file and loaded back. */
+static AeModel *
+save_and_reload (const AeModel * model, const char *const *meta)
 {
-  AeModel *model = random_model (48000, 0.3f), *loaded;
   char *dir = g_dir_make_tmp ("ae-test-XXXXXX", NULL);
   char *path = g_build_filename (dir, "m.safetensors", NULL);
-  const char *meta[] = { "ae.task", "audio-denoise", NULL };
   GError *error = NULL;
+  AeModel *loaded;
 
   g_assert_true (ae_model_save (model, path, meta, &error));
   g_assert_no_error (error);
   loaded = ae_model_new_from_file (path, &error);
   g_assert_no_error (error);
+  g_unlink (path);
+  g_rmdir (dir);
+  g_free (path);
+  g_free (dir);
+  return loaded;
+}
+
+static void
+test_model_save_load (void)
+{
+  AeModel *model = random_model (48000, 0.3f), *loaded;
+  const char *meta[] = { "ae.task", "audio-denoise", NULL };
+
+  loaded = save_and_reload (model, meta);
   g_assert_cmpuint (ae_model_get_n_params (loaded), ==,
       ae_model_get_n_params (model));
   g_assert_cmpmem (ae_model_get_params (loaded),
@@ -524,21 +538,16 @@ test_model_save_load (void)
       "audio-denoise");
   ae_model_unref (loaded);
   ae_model_unref (model);
-  g_unlink (path);
-  g_rmdir (dir);
-  g_free (path);
-  g_free (dir);
 }
 
 /* The noise smoothing a model is tuned with travels in its file: absent
- * when off, and read back as written; its streams start with it. */
+ * when off, and read back as written (test-aedenoise checks that the
+ * element's streams start with it). */
 static void
 test_model_noise_smoothing (void)
 {
   AeSpeechConfig c = small_config (16000);
   AeModel *model = random_model (16000, 0.3f), *tuned, *loaded;
-  char *dir = g_dir_make_tmp ("ae-test-XXXXXX", NULL);
-  char *path = g_build_filename (dir, "m.safetensors", NULL);
   GError *error = NULL;
 
   g_assert_cmpuint (ae_model_get_noise_smoothing_ms (model), ==, 0);
@@ -546,19 +555,13 @@ test_model_noise_smoothing (void)
   c.noise_smoothing_ms = 250;
   tuned = ae_model_new_speech (&c, ae_model_get_params (model), NULL, &error);
   g_assert_no_error (error);
-  g_assert_true (ae_model_save (tuned, path, NULL, &error));
-  loaded = ae_model_new_from_file (path, &error);
-  g_assert_no_error (error);
+  loaded = save_and_reload (tuned, NULL);
   g_assert_cmpuint (ae_model_get_noise_smoothing_ms (loaded), ==, 250);
   g_assert_cmpstr (ae_model_get_metadata (loaded, AE_META_NOISE_SMOOTHING),
       ==, "250");
   ae_model_unref (loaded);
   ae_model_unref (tuned);
   ae_model_unref (model);
-  g_unlink (path);
-  g_rmdir (dir);
-  g_free (path);
-  g_free (dir);
 }
 
 /* Sets every band of @gains to @value. */
