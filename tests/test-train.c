@@ -1260,8 +1260,8 @@ __lsan_default_suppressions (void)
 /* Under AddressSanitizer gst-plugin-scanner, which is not instrumented,
  * cannot load the build's plugin and blacklists it; this process can. */
 /* ae-train tune: the copy has the noise smoothing asked for, the same
- * weights and the same other metadata, and tuning it again to 0 takes the
- * key out; values out of range and a missing -o are refused by name. */
+ * weights and the same other metadata, and tuning it again to 0 turns it
+ * off; values out of range and a missing -o are refused by name. */
 static void
 test_tune (void)
 {
